@@ -1,0 +1,94 @@
+"""Spotify's accounts service token endpoint (`POST {accounts_url}/api/token`), no web server.
+
+Used by the proxy to refresh, by `login` to exchange the authorization code and by `doctor`.
+Errors never carry the client secret or a token.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field
+
+import aiohttp
+
+from proxy.settings import Settings
+
+
+class AccountsError(Exception):
+    """The token endpoint refused or failed. `error` is Spotify's code (`invalid_grant`...)."""
+
+    def __init__(self, error: str, description: str = "", status: int | None = None) -> None:
+        self.error = error
+        self.description = description
+        self.status = status
+        detail = f": {description}" if description else ""
+        super().__init__(f"{error}{detail}" + (f" (HTTP {status})" if status else ""))
+
+    @property
+    def is_invalid_grant(self) -> bool:
+        return self.error == "invalid_grant"
+
+
+@dataclass(frozen=True)
+class TokenGrant:
+    access_token: str = field(repr=False)
+    expires_in: float
+    refresh_token: str | None = field(default=None, repr=False)
+    scopes: tuple[str, ...] = ()
+
+
+def _auth(settings: Settings, form: dict[str, str]) -> dict[str, str]:
+    """Basic auth for a confidential app; `client_id` in the body for a public (PKCE) one."""
+    if settings.is_public_client:
+        form["client_id"] = settings.client_id or ""
+        return {}
+    raw = f"{settings.client_id}:{settings.client_secret}".encode()
+    return {"Authorization": "Basic " + base64.b64encode(raw).decode()}
+
+
+async def request_token(
+    session: aiohttp.ClientSession, settings: Settings, form: dict[str, str]
+) -> TokenGrant:
+    form = dict(form)
+    headers = _auth(settings, form)
+    timeout = aiohttp.ClientTimeout(total=settings.upstream_timeout)
+    url = f"{settings.accounts_url}/api/token"
+    try:
+        async with session.post(url, data=form, headers=headers, timeout=timeout) as resp:
+            body = await resp.read()
+            status = resp.status
+    except TimeoutError:
+        raise AccountsError("timeout", "the accounts service did not answer in time") from None
+    except aiohttp.ClientError as exc:
+        raise AccountsError("unreachable", type(exc).__name__) from None
+    return parse_token_response(status, body)
+
+
+def parse_token_response(status: int, body: bytes) -> TokenGrant:
+    try:
+        data = json.loads(body) if body else {}
+    except ValueError:
+        data = {}
+    if not isinstance(data, dict):
+        data = {}
+    if status != 200:
+        error = data.get("error")
+        description = data.get("error_description")
+        raise AccountsError(
+            error if isinstance(error, str) else "server_error",
+            description if isinstance(description, str) else "",
+            status,
+        )
+    token = data.get("access_token")
+    expires = data.get("expires_in", 3600)
+    if not isinstance(token, str) or not token or not isinstance(expires, int | float):
+        raise AccountsError("bad_response", "the token response has no usable access_token", status)
+    refresh = data.get("refresh_token")
+    scope = data.get("scope")
+    return TokenGrant(
+        access_token=token,
+        expires_in=float(expires),
+        refresh_token=refresh if isinstance(refresh, str) and refresh else None,
+        scopes=tuple(scope.split()) if isinstance(scope, str) else (),
+    )

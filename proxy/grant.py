@@ -1,0 +1,62 @@
+"""The owner's grant: which refresh token to use and when it dies. Pure functions, no I/O."""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+from datetime import datetime
+
+from proxy.store import StoredToken
+
+GRANT_MONTHS = 6
+WARN_DAYS = 30
+
+
+def seed_fingerprint(seed: str) -> str:
+    return hashlib.sha256(seed.encode()).hexdigest()
+
+
+def choose_credential(
+    client_id: str,
+    seed: str | None,
+    seed_authorized_at: datetime | None,
+    stored: StoredToken | None,
+) -> StoredToken | None:
+    """DESIGN.md's seed rule.
+
+    The store wins when it holds the seed itself or a token rotated from this same seed (or
+    when there is no seed); a changed seed wins over the store.
+    """
+    if stored is not None and stored.client_id != client_id:
+        stored = None  # a store written for another app is no use to this one
+    if seed is None:
+        return stored
+    fingerprint = seed_fingerprint(seed)
+    if stored is not None and (stored.seed_sha256 == fingerprint or stored.refresh_token == seed):
+        return stored
+    return StoredToken(
+        refresh_token=seed,
+        client_id=client_id,
+        scopes=stored.scopes if stored else (),
+        authorized_at=seed_authorized_at,
+        seed_sha256=fingerprint,
+    )
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    month_index = moment.month - 1 + months
+    year = moment.year + month_index // 12
+    month = month_index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def grant_expires_at(authorized_at: datetime) -> datetime:
+    """Spotify refresh tokens die 6 months after the owner's authorization."""
+    return add_months(authorized_at, GRANT_MONTHS)
+
+
+def days_left(authorized_at: datetime, now: datetime) -> int:
+    """Whole days until the grant expires (negative once it has)."""
+    remaining = grant_expires_at(authorized_at) - now
+    return remaining.days

@@ -1,0 +1,239 @@
+"""Settings of the proxy, the login helper and the doctor, built once from flags, env and `.env`.
+
+Nothing else in the project reads `os.environ`: every part receives a `Settings`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import platformdirs
+from dotenv import dotenv_values
+
+DEFAULT_ACCOUNTS_URL = "https://accounts.spotify.com"
+DEFAULT_API_URL = "https://api.spotify.com/v1"
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8787
+DEFAULT_CACHE_TTL = 5.0
+MIN_CACHE_TTL = 0.5
+DEFAULT_UPSTREAM_TIMEOUT = 5.0
+
+# Spotify client ids are 32 lowercase hex characters.
+_CLIENT_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+class SettingsError(Exception):
+    """One or more settings are wrong; each problem is one sentence saying what to change."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def default_token_store() -> Path:
+    return Path(platformdirs.user_config_dir("mkdocs-spotify")) / "token.json"
+
+
+@dataclass(frozen=True)
+class Settings:
+    client_id: str | None = None
+    # repr=False keeps secrets out of tracebacks, logs and test output.
+    client_secret: str | None = field(default=None, repr=False)
+    refresh_token: str | None = field(default=None, repr=False)
+    authorized_at: datetime | None = None
+    token_store: Path = field(default_factory=default_token_store)
+    accounts_url: str = DEFAULT_ACCOUNTS_URL
+    api_url: str = DEFAULT_API_URL
+    allowed_origins: tuple[str, ...] = ()
+    cache_ttl: float = DEFAULT_CACHE_TTL
+    upstream_timeout: float = DEFAULT_UPSTREAM_TIMEOUT
+    access_log: bool = False
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    demo: bool = False
+
+    @property
+    def is_public_client(self) -> bool:
+        """An app without a client secret is a public PKCE client."""
+        return not self.client_secret
+
+
+def read_environment(
+    environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")
+) -> dict[str, str]:
+    """The process environment over the `.env` file (the environment wins, as with dotenv)."""
+    merged: dict[str, str] = {}
+    if env_file is not None and env_file.is_file():
+        merged.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    merged.update(os.environ if environ is None else environ)
+    return merged
+
+
+def load_settings(
+    env: Mapping[str, str],
+    *,
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    demo: bool = False,
+    require_client_id: bool = True,
+) -> Settings:
+    """Validate everything at once so the owner sees every problem in one run."""
+    problems: list[str] = []
+
+    def get(name: str) -> str | None:
+        value = env.get(name, "").strip()
+        return value or None
+
+    client_id = get("SPOTIFY_CLIENT_ID")
+    if client_id is None:
+        if require_client_id and not demo:
+            problems.append(
+                "SPOTIFY_CLIENT_ID is not set: copy the Client ID of your app from "
+                "https://developer.spotify.com/dashboard into the environment or a .env file "
+                "(or run with --demo to try the proxy without an account)."
+            )
+    elif not _CLIENT_ID.match(client_id):
+        problems.append(
+            "SPOTIFY_CLIENT_ID does not look like a Spotify client id (32 hexadecimal "
+            "characters): copy it again from your app's settings in the Spotify dashboard."
+        )
+
+    authorized_at = None
+    raw_authorized_at = get("SPOTIFY_AUTHORIZED_AT")
+    if raw_authorized_at is not None:
+        try:
+            authorized_at = parse_timestamp(raw_authorized_at)
+        except ValueError:
+            problems.append(
+                "SPOTIFY_AUTHORIZED_AT must be an ISO 8601 date such as 2026-11-23T10:00:00Z: "
+                "use the value `mkdocs-spotify login --print-env` printed."
+            )
+
+    store = get("SPOTIFY_TOKEN_STORE")
+    token_store = Path(store).expanduser() if store else default_token_store()
+
+    accounts_url = _base_url(get("SPOTIFY_ACCOUNTS_URL") or DEFAULT_ACCOUNTS_URL)
+    api_url = _base_url(get("SPOTIFY_API_URL") or DEFAULT_API_URL)
+    for name, url in (("SPOTIFY_ACCOUNTS_URL", accounts_url), ("SPOTIFY_API_URL", api_url)):
+        if not _is_http_url(url):
+            problems.append(f"{name} must be an http(s) URL such as {_default_for(name)}.")
+
+    origins: list[str] = []
+    for origin in (get("SPOTIFY_PROXY_ALLOWED_ORIGINS") or "").split(","):
+        origin = origin.strip()
+        if not origin:
+            continue
+        normalised = normalise_origin(origin)
+        if normalised is None:
+            problems.append(
+                f"SPOTIFY_PROXY_ALLOWED_ORIGINS has {origin!r}, which is not an origin: write "
+                "scheme, host and optional port only, like https://blog.example.com."
+            )
+        else:
+            origins.append(normalised)
+
+    cache_ttl = _number(
+        get("SPOTIFY_PROXY_CACHE_TTL"),
+        DEFAULT_CACHE_TTL,
+        "SPOTIFY_PROXY_CACHE_TTL",
+        MIN_CACHE_TTL,
+        "seconds, at least 0.5 (Spotify rate-limits apps that poll faster)",
+        problems,
+    )
+    upstream_timeout = _number(
+        get("SPOTIFY_PROXY_UPSTREAM_TIMEOUT"),
+        DEFAULT_UPSTREAM_TIMEOUT,
+        "SPOTIFY_PROXY_UPSTREAM_TIMEOUT",
+        0.1,
+        "seconds, at least 0.1",
+        problems,
+    )
+    access_log = (get("SPOTIFY_PROXY_ACCESS_LOG") or "").lower() in {"1", "true", "yes", "on"}
+
+    if not 0 < port < 65536:
+        problems.append(f"--port {port} is not a TCP port: use a number from 1 to 65535.")
+
+    if problems:
+        raise SettingsError(problems)
+    return Settings(
+        client_id=client_id,
+        client_secret=get("SPOTIFY_CLIENT_SECRET"),
+        refresh_token=get("SPOTIFY_REFRESH_TOKEN"),
+        authorized_at=authorized_at,
+        token_store=token_store,
+        accounts_url=accounts_url,
+        api_url=api_url,
+        allowed_origins=tuple(origins),
+        cache_ttl=cache_ttl,
+        upstream_timeout=upstream_timeout,
+        access_log=access_log,
+        host=host,
+        port=port,
+        demo=demo,
+    )
+
+
+def parse_timestamp(value: str) -> datetime:
+    """An ISO 8601 timestamp as an aware UTC datetime (a naive one is taken as UTC)."""
+    parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def normalise_origin(value: str) -> str | None:
+    """`https://Blog.example.com:443` -> `https://blog.example.com`; None if not an origin."""
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        return None
+    if parts.path not in {"", "/"} or parts.query or parts.fragment or parts.username:
+        return None
+    default_port = {"http": 80, "https": 443}[parts.scheme]
+    host = parts.hostname.lower()
+    if ":" in host:
+        host = f"[{host}]"
+    suffix = f":{port}" if port is not None and port != default_port else ""
+    return f"{parts.scheme}://{host}{suffix}"
+
+
+def _base_url(value: str) -> str:
+    return value.rstrip("/")
+
+
+def _is_http_url(value: str) -> bool:
+    parts = urlsplit(value)
+    return parts.scheme in {"http", "https"} and bool(parts.netloc)
+
+
+def _default_for(name: str) -> str:
+    return DEFAULT_ACCOUNTS_URL if name == "SPOTIFY_ACCOUNTS_URL" else DEFAULT_API_URL
+
+
+def _number(
+    raw: str | None,
+    default: float,
+    name: str,
+    minimum: float,
+    unit: str,
+    problems: list[str],
+) -> float:
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not value >= minimum or value == float("inf"):
+        problems.append(f"{name} is {raw!r}: set it to a number of {unit}.")
+        return default
+    return value
