@@ -30,6 +30,16 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="serve a simulated listening session, no Spotify account",
     )
+
+    # login and doctor own their flags (add_arguments) and their work (run).
+    from mkdocs_spotify import doctor, login
+
+    login.add_arguments(
+        commands.add_parser("login", help="authorize with Spotify once and store the refresh token")
+    )
+    doctor.add_arguments(
+        commands.add_parser("doctor", help="check the whole setup and say what to fix")
+    )
     return parser
 
 
@@ -39,6 +49,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         from proxy.app import main as proxy_main
 
         return proxy_main(host=args.host, port=args.port, demo=args.demo)
+    if args.command == "login":
+        from mkdocs_spotify import login
+
+        return login.run(args)
+    if args.command == "doctor":
+        from mkdocs_spotify import doctor
+
+        return doctor.run(args)
     return EXIT_USAGE
 
 
