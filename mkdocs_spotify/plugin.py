@@ -1,0 +1,124 @@
+"""The MkDocs plugin `spotify`: ships the widget's assets, puts one widget in every page's footer.
+
+Events only; the options are in `config.py`, the markup in `markup.py`, the `mkdocs serve` proxy
+in `devproxy.py`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Literal
+
+from mkdocs.config.config_options import ExtraScriptValue
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.pages import Page
+
+from mkdocs_spotify.config import SpotifyConfig
+from mkdocs_spotify.devproxy import DevProxy, DevProxyError, dev_settings, serve_origins
+from mkdocs_spotify.markup import insert_widget, widget_attributes, widget_element
+
+log = get_plugin_logger(__name__)
+
+ASSETS = Path(__file__).parent / "assets"
+SCRIPT = "assets/spotify/spotify-now-playing.js"
+STYLESHEET = "assets/spotify/spotify-now-playing.css"
+
+MISSING_PROXY_URL = (
+    "The spotify plugin needs proxy_url to build: set it to your proxy's base URL in mkdocs.yml, "
+    'e.g. `proxy_url: !ENV [SPOTIFY_PROXY_URL, "https://spotify-proxy.example.com"]`, '
+    "or switch the plugin off with `enabled: false`."
+)
+
+
+class SpotifyPlugin(BasePlugin[SpotifyConfig]):  # type: ignore[no-untyped-call]
+    def __init__(self) -> None:
+        # Defining on_startup keeps this one instance across `mkdocs serve` rebuilds, so the dev
+        # proxy starts once.
+        self.serving = False
+        self.dev_proxy: DevProxy | None = None
+        self.element = ""
+
+    def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"], dirty: bool) -> None:
+        self.serving = command == "serve"
+
+    def on_shutdown(self) -> None:
+        if self.dev_proxy is not None:
+            self.dev_proxy.stop()
+            self.dev_proxy = None
+            log.info("Dev proxy stopped.")
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
+        if not self.config.enabled:
+            return None
+        proxy_url = self._proxy_url(config)
+        self.element = widget_element(widget_attributes(self.config, proxy_url))
+        if STYLESHEET not in map(str, config.extra_css):
+            config.extra_css.append(STYLESHEET)
+        if SCRIPT not in map(str, config.extra_javascript):
+            script = ExtraScriptValue(SCRIPT)
+            script.defer = True
+            config.extra_javascript.append(script)
+        return config
+
+    def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files | None:
+        if not self.config.enabled:
+            return None
+        for uri in (SCRIPT, STYLESHEET):
+            source = ASSETS / Path(uri).name
+            if not source.is_file():
+                raise PluginError(f"{source} is missing: reinstall mkdocs-spotify.")
+            if files.get_file_from_path(uri) is not None:
+                # The owner ships their own copy (e.g. a customised stylesheet): theirs wins.
+                continue
+            files.append(
+                File.generated(
+                    config, uri, abs_src_path=str(source), inclusion=InclusionLevel.INCLUDED
+                )
+            )
+        return files
+
+    def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str | None:
+        if not self.config.enabled:
+            return None
+        return insert_widget(output, self.element, self.config.placement)
+
+    def on_post_template(
+        self, output_content: str, /, *, template_name: str, config: MkDocsConfig
+    ) -> str | None:
+        # 404.html (and readthedocs' search.html) are templates, not pages: no on_post_page.
+        if not self.config.enabled or not template_name.endswith(".html"):
+            return None
+        return insert_widget(output_content, self.element, self.config.placement)
+
+    def _proxy_url(self, config: MkDocsConfig) -> str:
+        if self.serving and self.config.dev_proxy:
+            return self._start_dev_proxy(config).url
+        if self.config.proxy_url is None:
+            raise PluginError(MISSING_PROXY_URL)
+        return self.config.proxy_url
+
+    def _start_dev_proxy(self, config: MkDocsConfig) -> DevProxy:
+        if self.dev_proxy is not None:
+            return self.dev_proxy
+        settings, problems = dev_settings()
+        for problem in problems:
+            log.warning(problem)
+        settings = dataclasses.replace(
+            settings,
+            port=self.config.dev_proxy_port,
+            # The page (serve's port) and the dev proxy are different origins.
+            allowed_origins=settings.allowed_origins + serve_origins(config.site_url),
+        )
+        proxy = DevProxy(settings)
+        try:
+            proxy.start()
+        except DevProxyError as error:
+            raise PluginError(str(error)) from None
+        self.dev_proxy = proxy
+        account = "demo session, no Spotify account" if settings.demo else "your Spotify account"
+        log.info(f"Dev proxy on {proxy.url} ({account}); the widget points at it.")
+        return proxy
