@@ -24,8 +24,15 @@ system:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium wrk; \
 	fi
 
+# The example blog with a live widget: the plugin starts a dev proxy inside `mkdocs serve` (demo
+# session unless Spotify credentials are configured). `--livereload` works around click 8.3
+# switching livereload off by default (mkdocs/mkdocs#4032).
 demo: $(STAMP)
-	$(VENV)/bin/mkdocs-spotify proxy --demo
+	cd example-site && $(abspath $(VENV))/bin/mkdocs serve --livereload -a 127.0.0.1:8000
+
+# Widget screenshots for the README, from the real example site in Chromium (light and dark).
+screenshots: $(STAMP) system
+	$(PY) scripts/screenshots.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
