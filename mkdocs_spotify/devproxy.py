@@ -85,11 +85,16 @@ class DevProxy:
         self._thread.start()
         if not self._ready.wait(START_TIMEOUT):
             raise DevProxyError(f"The dev proxy did not start within {START_TIMEOUT:.0f} seconds.")
-        if self._error is not None:
+        if isinstance(self._error, OSError):
             raise DevProxyError(
                 f"The dev proxy could not listen on {HOST}:{self.settings.port} "
-                f"({self._error}): set dev_proxy_port to a free port, or 0."
-            ) from None
+                f"({self._error.strerror}): set dev_proxy_port to a free port, or 0."
+            )
+        if self._error is not None:
+            raise DevProxyError(
+                f"The dev proxy could not start ({self._error}): fix that, or set "
+                "dev_proxy: false and point proxy_url at a proxy you run yourself."
+            )
 
     def stop(self) -> None:
         loop, thread = self._loop, self._thread

@@ -1,0 +1,110 @@
+"""Screenshots of the widget for the README, from the real example site in real Chromium.
+
+Builds `example-site/` against a demo proxy on 127.0.0.1, serves the built site, opens it in
+Chromium in the light and the dark colour scheme, waits for the widget to show a playing track and
+saves the page footer as `docs/screenshots/widget-light.png` and `widget-dark.png`.
+
+This machine has no internet, so the album covers the demo points at (Spotify's image CDN) are
+answered by a local placeholder cover; everything else is what a visitor gets.
+
+    .venv/bin/python scripts/screenshots.py        # or: make screenshots
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from mkdocs_spotify.devproxy import DevProxy  # noqa: E402
+from proxy.settings import Settings  # noqa: E402
+from tests.fakes.browser import chromium  # noqa: E402
+
+OUT = ROOT / "docs" / "screenshots"
+PLAYING = 'spotify-now-playing[data-state="playing"]'
+COVER = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64">'
+    '<defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1">'
+    '<stop offset="0" stop-color="#1db954"/><stop offset="1" stop-color="#1e3264"/>'
+    '</linearGradient></defs><rect width="64" height="64" fill="url(#g)"/>'
+    '<circle cx="32" cy="32" r="14" fill="none" stroke="#fff" stroke-width="3"/>'
+    "</svg>"
+)
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def serve_directory(directory: Path) -> ThreadingHTTPServer:
+    handler = functools.partial(QuietHandler, directory=str(directory))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def build_example(site_dir: Path, proxy_url: str) -> None:
+    env = {
+        **os.environ,
+        "SPOTIFY_PROXY_URL": proxy_url,
+        "NO_MKDOCS_2_WARNING": "1",
+        "DISABLE_MKDOCS_2_WARNING": "true",
+    }
+    subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--quiet", "-d", str(site_dir)],
+        cwd=ROOT / "example-site",
+        env=env,
+        check=True,
+    )
+
+
+def main() -> int:
+    OUT.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="mkdocs-spotify-shots-") as tmp:
+        site_dir = Path(tmp) / "site"
+        # Bind the site's server first: the proxy must know the page's origin for CORS.
+        site_dir.mkdir()
+        server = serve_directory(site_dir)
+        origin = f"http://127.0.0.1:{server.server_address[1]}"
+        proxy = DevProxy(Settings(demo=True, port=0, allowed_origins=(origin,)))
+        proxy.start()
+        try:
+            build_example(site_dir, proxy.url)
+            with chromium() as browser:
+                for scheme in ("light", "dark"):
+                    page = browser.new_page(
+                        viewport={"width": 1000, "height": 700},
+                        color_scheme=scheme,
+                        device_scale_factor=2,
+                        reduced_motion="reduce",
+                    )
+                    for host in ("https://*.scdn.co/**", "https://*.spotifycdn.com/**"):
+                        page.route(
+                            host,
+                            lambda route: route.fulfill(content_type="image/svg+xml", body=COVER),
+                        )
+                    page.goto(f"{origin}/")
+                    # The demo session pauses and idles too; wait for a track that plays.
+                    page.wait_for_selector(PLAYING, timeout=60_000)
+                    page.wait_for_timeout(300)
+                    path = OUT / f"widget-{scheme}.png"
+                    page.locator("footer.md-footer").screenshot(path=str(path))
+                    print(f"wrote {path.relative_to(ROOT)}")
+                    page.close()
+        finally:
+            proxy.stop()
+            server.shutdown()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
