@@ -1,14 +1,342 @@
-"""Placeholder until the login work lands."""
+"""`mkdocs-spotify login`: authorize once in the browser, write the token store.
+
+cli.py imports this module to add the flags, so everything heavy is imported inside `run()`
+and the proxy's start-up stays lean.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from mkdocs_spotify.oauth import Code, Refused
+    from proxy.settings import Settings
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+DEFAULT_TIMEOUT = 300.0
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    pass
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=8888,
+        help="port of the loopback redirect http://127.0.0.1:PORT/callback (default 8888)",
+    )
+    parser.add_argument(
+        "--scopes",
+        nargs="+",
+        metavar="SCOPE",
+        help="Spotify scopes to request (default: user-read-currently-playing "
+        "user-read-recently-played user-top-read)",
+    )
+    parser.add_argument(
+        "--no-browser",
+        action="store_true",
+        help="only print the authorization URL, do not open a browser",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        help="seconds to wait for the browser's redirect (default 300)",
+    )
+    parser.add_argument(
+        "--print-env",
+        action="store_true",
+        help="also print SPOTIFY_CLIENT_ID, SPOTIFY_REFRESH_TOKEN and SPOTIFY_AUTHORIZED_AT "
+        "lines for a server's environment",
+    )
+
+
+@dataclass(frozen=True)
+class LoginOptions:
+    port: int
+    scopes: tuple[str, ...]
+    timeout: float
+    print_env: bool = False
+    open_browser: bool = True
 
 
 def run(args: argparse.Namespace) -> int:
-    print("mkdocs-spotify login is not built yet.")
-    return 1
+    import asyncio
+
+    from mkdocs_spotify.oauth import DEFAULT_SCOPES, UsageError, parse_scopes
+    from proxy.settings import SettingsError, load_settings, read_environment
+
+    try:
+        scopes = DEFAULT_SCOPES if args.scopes is None else parse_scopes(args.scopes)
+    except UsageError as problem:
+        print(problem, file=sys.stderr)
+        return EXIT_USAGE
+    if not 0 < args.port < 65536:
+        print(
+            f"--port {args.port} is not a TCP port: use a number from 1 to 65535.",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    if not args.timeout > 0:
+        print(f"--timeout {args.timeout:g} must be a positive number of seconds.", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        settings = load_settings(read_environment(), require_client_id=True)
+    except SettingsError as error:
+        for sentence in error.problems:
+            print(sentence, file=sys.stderr)
+        return EXIT_USAGE
+    options = LoginOptions(
+        port=args.port,
+        scopes=scopes,
+        timeout=args.timeout,
+        print_env=args.print_env,
+        open_browser=not args.no_browser,
+    )
+    try:
+        stdin_fd: int | None = sys.stdin.fileno() if sys.stdin is not None else None
+    except (OSError, ValueError):
+        stdin_fd = None
+    try:
+        return asyncio.run(login(settings, options, stdin_fd=stdin_fd))
+    except KeyboardInterrupt:
+        print("Login cancelled: nothing was written.", file=sys.stderr)
+        return EXIT_FAILURE
+
+
+def _utcnow() -> datetime:
+    from datetime import UTC
+
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+async def login(
+    settings: Settings,
+    options: LoginOptions,
+    *,
+    stdin_fd: int | None = None,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    now: Callable[[], datetime] = _utcnow,
+) -> int:
+    """The whole flow; returns the exit status. Streams and clock are injectable for tests."""
+    import asyncio
+    import webbrowser
+
+    from mkdocs_spotify import oauth
+    from mkdocs_spotify.callback import CallbackListener, PortInUse
+
+    stdout = out or sys.stdout
+    stderr = err or sys.stderr
+
+    def say(text: str = "", stream: TextIO = stdout) -> None:
+        print(text, file=stream, flush=True)
+
+    verifier = oauth.new_verifier()
+    state = oauth.new_state()
+    redirect = oauth.redirect_uri(options.port)
+    assert settings.client_id is not None  # load_settings(require_client_id=True) made sure
+    url = oauth.authorize_url(
+        settings.accounts_url,
+        client_id=settings.client_id,
+        redirect=redirect,
+        code_challenge=oauth.challenge(verifier),
+        state=state,
+        scopes=options.scopes,
+    )
+
+    listener = CallbackListener(state, options.port)
+    try:
+        await listener.start()
+    except PortInUse as problem:
+        say(str(problem), stderr)
+        return EXIT_FAILURE
+
+    def pasted(line: str) -> None:
+        if listener.result.done():
+            return
+        try:
+            listener.result.set_result(oauth.parse_pasted(line, state))
+        except oauth.CallbackError as problem:
+            say(
+                f"That was not accepted ({problem}): paste the whole address the browser "
+                f"ended up at, starting with {redirect}?",
+                stderr,
+            )
+
+    try:
+        say("Open this address in a browser to authorize mkdocs-spotify with Spotify:\n")
+        say(f"  {url}\n")
+        say(oauth.redirect_help(redirect))
+        say(
+            f"Waiting up to {options.timeout:g} s for the browser to come back to {redirect}. "
+            "No browser on this machine? Open the address on another device, then paste the "
+            "address that device ends up at here and press Enter."
+        )
+        if options.open_browser:
+            try:
+                webbrowser.open(url)
+            except webbrowser.Error:
+                pass  # the URL is printed; the owner opens it by hand
+        if stdin_fd is not None:
+            read_pasted_lines(stdin_fd, pasted)
+        try:
+            # shield: the timeout must not cancel the listener's future under it.
+            outcome = await asyncio.wait_for(asyncio.shield(listener.result), options.timeout)
+        except TimeoutError:
+            say(
+                f"No answer from Spotify within {options.timeout:g} seconds: run "
+                "`mkdocs-spotify login` again and press Agree in the browser sooner "
+                "(or give a longer --timeout).",
+                stderr,
+            )
+            return EXIT_FAILURE
+        return await _finish(settings, options, outcome, verifier, redirect, say, stderr, now)
+    finally:
+        await listener.stop()
+
+
+def read_pasted_lines(fd: int, deliver: Callable[[str], None]) -> None:
+    """Hand each line typed or pasted on `fd` to `deliver` on the running loop.
+
+    A daemon thread does the blocking reads with `os.read`, not `sys.stdin`: a daemon thread
+    parked inside the buffered `sys.stdin` makes the interpreter abort at exit. End of input
+    ends the reading, never the wait: the browser may still come back.
+    """
+    import asyncio
+    import os
+    import threading
+
+    loop = asyncio.get_running_loop()
+
+    def pump() -> None:
+        pending = b""
+        while True:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                return
+            if not chunk:
+                return
+            pending += chunk
+            *lines, pending = pending.split(b"\n")
+            for raw in lines:
+                line = raw.decode("utf-8", "replace").strip()
+                if not line:
+                    continue
+                try:
+                    loop.call_soon_threadsafe(deliver, line)
+                except RuntimeError:
+                    return  # the loop has closed: the login is over
+
+    threading.Thread(target=pump, name="mkdocs-spotify-stdin", daemon=True).start()
+
+
+async def _finish(
+    settings: Settings,
+    options: LoginOptions,
+    outcome: Code | Refused,
+    verifier: str,
+    redirect: str,
+    say: Callable[..., None],
+    stderr: TextIO,
+    now: Callable[[], datetime],
+) -> int:
+    import aiohttp
+
+    from mkdocs_spotify import oauth
+    from proxy.accounts import AccountsError, request_token
+    from proxy.grant import grant_expires_at
+    from proxy.store import StoredToken, write_store
+
+    if isinstance(outcome, oauth.Refused):
+        say(oauth.refused_sentence(outcome.error), stderr)
+        return EXIT_FAILURE
+
+    form = {
+        "grant_type": "authorization_code",
+        "code": outcome.code,
+        "redirect_uri": redirect,
+        "code_verifier": verifier,
+    }
+    try:
+        async with aiohttp.ClientSession() as session:
+            grant = await request_token(session, settings, form)
+    except AccountsError as error:
+        say(
+            oauth.token_error_sentence(error.error, error.description, error.status, redirect),
+            stderr,
+        )
+        return EXIT_FAILURE
+    if grant.refresh_token is None:
+        say(
+            "Spotify answered without a refresh token: run `mkdocs-spotify login` again.",
+            stderr,
+        )
+        return EXIT_FAILURE
+
+    authorized_at = now()
+    assert settings.client_id is not None
+    token = StoredToken(
+        refresh_token=grant.refresh_token,
+        client_id=settings.client_id,
+        scopes=grant.scopes or options.scopes,
+        authorized_at=authorized_at,
+        seed_sha256=None,
+    )
+    stamp = token.to_json()["authorized_at"]
+    path = settings.token_store
+    status = EXIT_OK
+    try:
+        write_store(path, token)
+    except OSError as error:
+        say(
+            f"The token store {path} cannot be written ({error.strerror}): set "
+            "SPOTIFY_TOKEN_STORE to a file in a folder you can write, and run "
+            "`mkdocs-spotify login` again.",
+            stderr,
+        )
+        status = EXIT_FAILURE
+    else:
+        say(f"\nSaved the refresh token to {path} (readable by you only).")
+    say(f"Granted scopes: {' '.join(token.scopes) or '(none)'}.")
+    if "user-read-currently-playing" not in token.scopes:
+        say(
+            "Warning: without user-read-currently-playing the widget cannot show what plays: "
+            "run `mkdocs-spotify login` again without --scopes.",
+            stderr,
+        )
+    expires = grant_expires_at(authorized_at)
+    say(
+        f"This grant expires on {expires:%Y-%m-%d} (6 months after today's authorization): "
+        "run `mkdocs-spotify login` again before then; `mkdocs-spotify doctor` counts the days."
+    )
+    if settings.refresh_token is not None and settings.refresh_token != grant.refresh_token:
+        say(
+            "Warning: SPOTIFY_REFRESH_TOKEN is also set (environment or .env) and wins over the "
+            "new store: remove it, or replace it and SPOTIFY_AUTHORIZED_AT with the lines "
+            "`mkdocs-spotify login --print-env` prints.",
+            stderr,
+        )
+    if options.print_env:
+        say("\n# For a server's environment or .env file (keep these lines secret):")
+        say(f"SPOTIFY_CLIENT_ID={settings.client_id}")
+        say(f"SPOTIFY_REFRESH_TOKEN={grant.refresh_token}")
+        say(f"SPOTIFY_AUTHORIZED_AT={stamp}")
+    if status == EXIT_OK:
+        say(
+            "Next: `mkdocs-spotify doctor` checks the setup, `mkdocs-spotify proxy` serves the "
+            "widget from this machine"
+            + (
+                "; on a server, set the lines above (the secret, if any, too)."
+                if options.print_env
+                else "; for a server, `mkdocs-spotify login --print-env` prints the lines "
+                "to put in its environment."
+            )
+        )
+    return status

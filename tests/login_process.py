@@ -1,0 +1,109 @@
+"""Run `mkdocs-spotify login` / `doctor` as real subprocesses against the fake Spotify."""
+
+from __future__ import annotations
+
+import os
+import queue
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+# Only what Python itself needs: nothing SPOTIFY_* from the outer environment leaks in.
+_KEEP = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def child_env(env: dict[str, str]) -> dict[str, str]:
+    return {**{k: os.environ[k] for k in _KEEP if k in os.environ}, **env}
+
+
+class CliProcess:
+    """One CLI run with its stdout read line by line (to catch the printed URL)."""
+
+    def __init__(self, args: list[str], env: dict[str, str], cwd: Path) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "mkdocs_spotify.cli", *args],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=child_env(env),
+            cwd=cwd,
+        )
+        self._out: list[str] = []
+        self._lines: queue.Queue[str | None] = queue.Queue()
+        self._err = ""
+        self._readers = [
+            threading.Thread(target=self._read_out, daemon=True),
+            threading.Thread(target=self._read_err, daemon=True),
+        ]
+        for reader in self._readers:
+            reader.start()
+
+    def _read_out(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self._out.append(line)
+            self._lines.put(line)
+        self._lines.put(None)
+
+    def _read_err(self) -> None:
+        assert self.proc.stderr is not None
+        self._err = self.proc.stderr.read()
+
+    def wait_for_line(self, prefix: str, timeout: float = 15) -> str:
+        while True:
+            line = self._lines.get(timeout=timeout)
+            if line is None:
+                raise AssertionError(f"no line starting with {prefix!r}: {self.stdout}{self._err}")
+            if line.strip().startswith(prefix):
+                return line.strip()
+
+    def write(self, text: str) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(text)
+        self.proc.stdin.flush()
+
+    def close_stdin(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+
+    def finish(self, timeout: float = 30) -> int:
+        try:
+            code = self.proc.wait(timeout)
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait()
+            for reader in self._readers:
+                reader.join(5)
+            for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+                if stream is not None and not stream.closed:
+                    stream.close()
+        return code
+
+    @property
+    def stdout(self) -> str:
+        return "".join(self._out)
+
+    @property
+    def stderr(self) -> str:
+        return self._err
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+def run_cli(args: list[str], env: dict[str, str], cwd: Path, timeout: float = 30) -> CliProcess:
+    process = CliProcess(args, env, cwd)
+    process.close_stdin()
+    process.finish(timeout)
+    return process
