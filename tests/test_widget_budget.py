@@ -1,0 +1,21 @@
+"""The widget's promise to every visitor: JS + CSS at most 5 KB gzip together."""
+
+from __future__ import annotations
+
+import gzip
+
+from tests.widget_pages import ASSET_NAMES, ASSETS
+
+BUDGET = 5 * 1024
+
+
+def test_js_and_css_fit_in_5_kb_gzip() -> None:
+    sizes = {name: len(gzip.compress((ASSETS / name).read_bytes(), 9)) for name in ASSET_NAMES}
+    assert sum(sizes.values()) <= BUDGET, f"gzip -9 sizes {sizes} exceed {BUDGET} bytes together"
+
+
+def test_the_script_defines_the_element_once_and_sets_text_only_safely() -> None:
+    script = (ASSETS / "spotify-now-playing.js").read_text(encoding="utf-8")
+    assert "customElements.get(NAME)" in script  # guarded against a second definition
+    for unsafe in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
+        assert unsafe not in script

@@ -1,0 +1,255 @@
+"""A local web server for the widget's browser tests.
+
+It serves a plain test page (one stylesheet, one script, the element), the widget's real asset
+files, a `now-playing` JSON endpoint that the test steers (`server.answer = Answer(...)`), and
+optionally a folder such as a built MkDocs site. It runs on 127.0.0.1 in a background thread so
+synchronous Playwright tests can use it:
+
+    with WidgetServer().running() as server:
+        server.answer = Answer(body=now_playing(track_item(title="Song")))
+        page.goto(server.url("/"))
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from playwright.sync_api import Browser, Page
+
+ASSETS = Path(__file__).resolve().parent.parent / "mkdocs_spotify" / "assets"
+ASSET_NAMES = ("spotify-now-playing.js", "spotify-now-playing.css")
+STRICT_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https://i.scdn.co; "
+    "connect-src 'self'"
+)
+
+# What a test page needs to load the widget, as a standalone (non-MkDocs) user would write it.
+PAGE = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Widget test</title>
+<link rel="stylesheet" href="/assets/spotify/spotify-now-playing.css">
+<script defer src="/assets/spotify/spotify-now-playing.js"></script>
+</head>
+<body>
+<main><h1>Widget test</h1><p>Some text above the footer.</p></main>
+<footer>
+<spotify-now-playing {attributes}></spotify-now-playing>
+<p id="below">Text below the widget.</p>
+</footer>
+</body>
+</html>
+"""
+
+
+@dataclass
+class Answer:
+    """What the JSON endpoint says next: a status, a JSON body, and a delay before it."""
+
+    status: int = 200
+    body: Any = None
+    delay: float = 0.0
+
+
+# --- the proxy's JSON shape (DESIGN.md "HTTP API of the proxy"), for steering the widget ---------
+
+
+def track_item(
+    title: str = "Pyramid Song",
+    *,
+    artists: tuple[str, ...] = ("Radiohead",),
+    album: str = "Amnesiac",
+    url: str | None = "https://open.spotify.com/track/6ErMrfBK5DHrC9wI2bN9Ot",
+    album_url: str | None = "https://open.spotify.com/album/1HrMmB5useeZ0F5lHrMvl0",
+    image: str | None = "https://i.scdn.co/image/ab67616d0000b273amnesiac",
+    duration_ms: int = 289000,
+    explicit: bool = False,
+    kind: str = "track",
+    is_local: bool = False,
+) -> dict[str, Any]:
+    return {
+        "type": kind,
+        "title": title,
+        "url": url,
+        "artists": [
+            {"name": name, "url": f"https://open.spotify.com/artist/{index}"}
+            for index, name in enumerate(artists)
+        ],
+        "album": {"name": album, "url": album_url},
+        "image": {"url": image, "width": 640, "height": 640} if image else None,
+        "duration_ms": duration_ms,
+        "explicit": explicit,
+        "is_local": is_local,
+    }
+
+
+def now_playing(
+    item: dict[str, Any] | None = None,
+    *,
+    status: str = "playing",
+    progress_ms: int | None = 60000,
+    last_played: dict[str, Any] | None = None,
+    fetched_at: int | None = None,
+    stale: bool = False,
+) -> dict[str, Any]:
+    if item is None:
+        status, progress_ms = "idle", None
+    return {
+        "status": status,
+        "item": item,
+        "progress_ms": progress_ms,
+        "fetched_at": int(time.time() * 1000) if fetched_at is None else fetched_at,
+        "stale": stale,
+        "last_played": last_played,
+    }
+
+
+def page_html(attributes: Mapping[str, str]) -> str:
+    rendered = " ".join(f'{name}="{html.escape(value)}"' for name, value in attributes.items())
+    return PAGE.format(attributes=rendered)
+
+
+@dataclass
+class WidgetServer:
+    """Test page + assets + steerable JSON endpoint (+ an optional static folder)."""
+
+    static_dir: Path | None = None
+    csp: str | None = None
+    attributes: dict[str, str] = field(default_factory=lambda: {"proxy-url": "/api"})
+    answer: Answer = field(default_factory=lambda: Answer(body=now_playing()))
+    # Monotonic times of the endpoint's hits, so tests can count fetches over a period.
+    hits: list[float] = field(default_factory=list)
+    port: int = 0
+    _runner: web.AppRunner | None = None
+
+    def url(self, path: str = "/") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    @property
+    def origin(self) -> str:
+        return self.url("")
+
+    def app(self) -> web.Application:
+        app = web.Application(middlewares=[self._headers])
+        app.router.add_get("/", self._page)
+        app.router.add_get("/assets/spotify/{name}", self._asset)
+        app.router.add_get("/api/v1/now-playing", self._now_playing)
+        if self.static_dir is not None:
+            app.router.add_static("/site/", self.static_dir)
+        return app
+
+    @web.middleware
+    async def _headers(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        response: web.StreamResponse = await handler(request)
+        response.headers["Cache-Control"] = "no-store"
+        if self.csp:
+            response.headers["Content-Security-Policy"] = self.csp
+        return response
+
+    async def _page(self, request: web.Request) -> web.Response:
+        return web.Response(text=page_html(self.attributes), content_type="text/html")
+
+    async def _asset(self, request: web.Request) -> web.StreamResponse:
+        name = request.match_info["name"]
+        if name not in ASSET_NAMES:
+            raise web.HTTPNotFound()
+        return web.FileResponse(ASSETS / name)
+
+    async def _now_playing(self, request: web.Request) -> web.Response:
+        self.hits.append(time.monotonic())
+        answer = self.answer
+        if answer.delay:
+            await asyncio.sleep(answer.delay)
+        if answer.status != 200:
+            return web.json_response({"error": "unavailable"}, status=answer.status)
+        return web.json_response(answer.body)
+
+    async def start(self) -> None:
+        self._runner = web.AppRunner(self.app())
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", self.port)
+        await site.start()
+        server = site._server
+        assert server is not None and server.sockets  # type: ignore[attr-defined]
+        self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @contextmanager
+    def running(self) -> Iterator[WidgetServer]:
+        with background_loop() as loop:
+            asyncio.run_coroutine_threadsafe(self.start(), loop).result(10)
+            try:
+                yield self
+            finally:
+                asyncio.run_coroutine_threadsafe(self.stop(), loop).result(10)
+
+
+@contextmanager
+def background_loop() -> Iterator[asyncio.AbstractEventLoop]:
+    """An event loop running in a daemon thread, for aiohttp servers used by synchronous tests."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    try:
+        yield loop
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        loop.close()
+
+
+# --- the browser side -------------------------------------------------------------------------
+
+# A 1x1 PNG served in place of Spotify's image CDN (there is no internet in tests).
+PIXEL = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000d49444154789c63f8cfc0f01f0005000201a5f1c9e70000000049454e44ae426082"
+)
+
+
+@dataclass
+class Tab:
+    """A page plus everything that went wrong in it: page errors, console errors, CSP reports."""
+
+    page: Page
+    problems: list[str] = field(default_factory=list)
+
+    def widget_text(self) -> str:
+        return self.page.locator("spotify-now-playing").inner_text()
+
+    def wait_for_state(self, state: str, timeout: float = 5000) -> None:
+        self.page.wait_for_selector(f'spotify-now-playing[data-state="{state}"]', timeout=timeout)
+
+
+def open_tab(browser: Browser, **context_options: Any) -> Tab:
+    """A fresh context and page that fakes Spotify's image CDN and records every problem."""
+    context = browser.new_context(**context_options)
+    context.route(
+        "https://*.scdn.co/**",
+        lambda route: route.fulfill(status=200, content_type="image/png", body=PIXEL),
+    )
+    page = context.new_page()
+    tab = Tab(page)
+    page.on("pageerror", lambda error: tab.problems.append(f"pageerror: {error}"))
+    page.on(
+        "console",
+        lambda message: (
+            tab.problems.append(f"console {message.type}: {message.text}")
+            if message.type in ("error", "warning")
+            else None
+        ),
+    )
+    return tab
