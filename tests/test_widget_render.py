@@ -91,7 +91,7 @@ def test_foreign_links_and_images_are_never_used(server: WidgetServer, tab: Tab)
     hrefs = widget.locator("a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
     assert hrefs == ["https://open.spotify.com/"]  # only the Spotify logo links back home
     assert widget.locator("img").count() == 0
-    assert widget.locator(".snp-art.snp-none").count() == 1  # the placeholder keeps the layout
+    assert widget.locator(".snp-art:not(:has(img))").count() == 1  # placeholder art
     assert widget.locator(".snp-title").inner_text() == "Pyramid Song"
     assert tab.problems == []
 

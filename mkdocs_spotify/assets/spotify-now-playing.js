@@ -39,10 +39,10 @@
     if (!raw || !raw.title) return null;
     const link = (url) => (raw.is_local ? null : spotifyLink(url));
     return {
-      title: String(raw.title),
+      title: raw.title,
       url: link(raw.url),
-      artists: (raw.artists || []).map((artist) => ({ name: String(artist.name), url: link(artist.url) })),
-      album: raw.album ? { name: String(raw.album.name), url: link(raw.album.url) } : null,
+      artists: (raw.artists || []).map((artist) => ({ name: artist.name, url: link(artist.url) })),
+      album: raw.album ? { name: raw.album.name, url: link(raw.album.url) } : null,
       image: raw.image && !raw.is_local ? imageLink(raw.image.url) : null,
       duration: Math.max(0, Number(raw.duration_ms) || 0),
     };
@@ -76,6 +76,10 @@
 
     _start() {
       this._stop();
+      // placement="<selector>": move into that element; the move connects us again.
+      const selector = this.getAttribute("placement");
+      const target = selector && document.querySelector(selector);
+      if (target && !target.contains(this)) return target.append(this);
       this._config = this._readConfig();
       if (!this._config.endpoint) return;
       this._life = new AbortController();
@@ -112,8 +116,8 @@
       return {
         endpoint: endpoint && /^https?:$/.test(endpoint.protocol) ? endpoint.href : null,
         idle: choice("idle", ["last", "message", "hide"]),
-        art: choice("art", ["on", "off"]) === "on",
-        progress: choice("progress", ["on", "off"]) === "on",
+        art: value("art") !== "off",
+        progress: value("progress") !== "off",
         min,
         max: Math.max(min, seconds("max-interval", 60)),
         labels,
@@ -147,8 +151,7 @@
 
     _failed() {
       const config = this._config;
-      this._failures = Math.min(this._failures + 1, 16);
-      const ceiling = Math.min(300000, config.min * 2 ** this._failures);
+      const ceiling = Math.min(300000, config.min * 2 ** ++this._failures);
       // Jitter: a proxy coming back is not hit by every visitor at once.
       this._schedule(ceiling / 2 + (Math.random() * ceiling) / 2);
       clearInterval(this._ticker);
@@ -234,8 +237,6 @@
           const image = document.createElement("img");
           Object.assign(image, { src: item.image, alt: album.name, referrerPolicy: "no-referrer" });
           art.append(image);
-        } else {
-          art.classList.add("snp-none");
         }
         parts.push(art);
       }
