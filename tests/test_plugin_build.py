@@ -228,3 +228,14 @@ def test_the_example_site_builds_with_the_widget(tmp_path: Path) -> None:
         assert len(re.findall("<spotify-now-playing", text)) == 1, path
         assert 'proxy-url="https://proxy.example.com"' in text, path
     assert (site.site_dir / SCRIPT).is_file()
+
+
+def test_the_owners_own_stylesheet_wins(tmp_path: Path) -> None:
+    pages = {"index.md": "# Home\n", STYLESHEET: "/* mine */\n"}
+
+    site = build_site(tmp_path, pages=pages)
+
+    assert (site.site_dir / STYLESHEET).read_text(encoding="utf-8") == "/* mine */\n"
+    assert (site.site_dir / SCRIPT).read_bytes() == (ASSETS / Path(SCRIPT).name).read_bytes()
+    links = parse(site.html("index.html")).stylesheets
+    assert [href for href in links if href.endswith("spotify-now-playing.css")] == [STYLESHEET]
