@@ -8,7 +8,11 @@ import socket
 import subprocess
 import sys
 import threading
+import urllib.error
+import urllib.request
 from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 # Only what Python itself needs: nothing SPOTIFY_* from the outer environment leaks in.
 _KEEP = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR")
@@ -107,3 +111,44 @@ def run_cli(args: list[str], env: dict[str, str], cwd: Path, timeout: float = 30
     process.close_stdin()
     process.finish(timeout)
     return process
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def consent(authorize_url: str, decision: str = "agree") -> str:
+    """Do what the owner's browser does on the fake consent page; return where it redirects.
+
+    The fake's form carries the authorize query's values, so they are posted straight back.
+    """
+    query = {k: v[0] for k, v in parse_qs(urlsplit(authorize_url).query).items()}
+    urllib.request.urlopen(authorize_url, timeout=10).close()  # the fake validates the request
+    form = {
+        "redirect_uri": query["redirect_uri"],
+        "state": query["state"],
+        "challenge": query["code_challenge"],
+        "scope": query.get("scope", ""),
+        "decision": decision,
+    }
+    base = authorize_url.split("/authorize?")[0]
+    opener = urllib.request.build_opener(_NoRedirect)
+    try:
+        opener.open(f"{base}/authorize/decision", urlencode(form).encode(), timeout=10).close()
+    except urllib.error.HTTPError as redirect:
+        redirect.close()
+        if redirect.code == 302:
+            return str(redirect.headers["Location"])
+        raise
+    raise AssertionError("the consent page did not redirect")
+
+
+def get(url: str) -> tuple[int, str]:
+    """GET without raising on 4xx: (status, body)."""
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, error.read().decode()

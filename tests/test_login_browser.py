@@ -1,4 +1,4 @@
-"""`mkdocs-spotify login` end to end: a real subprocess, the fake accounts service, real Chromium."""
+"""`mkdocs-spotify login` end to end: a subprocess, the fake accounts service, real Chromium."""
 
 from __future__ import annotations
 

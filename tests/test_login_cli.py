@@ -1,0 +1,145 @@
+"""`mkdocs-spotify login` as a real subprocess against the fake accounts service (no browser).
+
+`consent()` plays the owner's browser on the fake's consent page; its redirect is then either
+fetched from the loopback listener or pasted on standard input.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+from pathlib import Path
+
+from proxy.store import read_store, store_mode
+from tests.fakes.spotify import CLIENT_SECRET, FakeSpotify
+from tests.login_process import CliProcess, consent, free_port, get, run_cli
+
+
+def start_login(fake: FakeSpotify, tmp_path: Path, *extra: str) -> tuple[CliProcess, str, int]:
+    port = free_port()
+    login = CliProcess(
+        ["login", "--no-browser", "--port", str(port), "--timeout", "30", *extra],
+        fake.env(tmp_path / "token.json"),
+        tmp_path,
+    )
+    return login, login.wait_for_line(f"{fake.url}/authorize?"), port
+
+
+def test_pasted_redirect_with_print_env(tmp_path: Path) -> None:
+    with FakeSpotify(client_secret=None).running() as fake:
+        login, url, port = start_login(fake, tmp_path, "--print-env")
+        redirect = consent(url)
+        assert redirect.startswith(f"http://127.0.0.1:{port}/callback?")
+        login.write("this is not it\n")
+        login.write(redirect.replace("state=", "state=x") + "\n")
+        login.write(f"{redirect}\n")
+        assert login.finish() == 0, login.output
+        token = read_store(tmp_path / "token.json")
+        assert token is not None and token.refresh_token in fake.refresh_tokens
+    assert f"SPOTIFY_REFRESH_TOKEN={token.refresh_token}\n" in login.stdout
+    assert f"SPOTIFY_CLIENT_ID={fake.client_id}\n" in login.stdout
+    stamp = re.search(r"^SPOTIFY_AUTHORIZED_AT=(\S+)$", login.stdout, re.M)
+    assert stamp and token.authorized_at is not None
+    assert stamp.group(1) == token.authorized_at.isoformat().replace("+00:00", "Z")
+    assert login.stderr.count("not accepted") == 2
+    # The listener is gone once the login is over.
+    with socket.socket() as probe:
+        assert probe.connect_ex(("127.0.0.1", port)) != 0
+
+
+def test_end_of_stdin_keeps_waiting_and_bad_state_is_refused(tmp_path: Path) -> None:
+    with FakeSpotify().running() as fake:
+        login, url, port = start_login(fake, tmp_path)
+        login.close_stdin()
+        redirect = consent(url)
+        base = f"http://127.0.0.1:{port}"
+        assert get(redirect.replace("state=", "state=forged"))[0] == 400
+        assert get(f"{base}/callback?code=stolen")[0] == 400
+        assert get(f"{base}/")[0] == 404
+        assert login.proc.poll() is None  # still waiting
+        status, page = get(redirect)
+        assert status == 200 and "close this tab" in page
+        assert login.finish() == 0, login.output
+        token = read_store(tmp_path / "token.json")
+        assert token is not None and store_mode(tmp_path / "token.json") == 0o600
+        for known in [*fake.secrets_in_play(), CLIENT_SECRET]:
+            assert known not in login.output
+    assert "Authorization" not in fake.last_token_form  # Basic auth went in the header
+    assert "client_id" not in fake.last_token_form
+
+
+def test_timeout_exits_1_with_a_sentence(tmp_path: Path) -> None:
+    with FakeSpotify().running() as fake:
+        login = run_cli(
+            ["login", "--no-browser", "--port", str(free_port()), "--timeout", "0.5"],
+            fake.env(tmp_path / "token.json"),
+            tmp_path,
+        )
+    assert login.proc.returncode == 1
+    assert "No answer from Spotify within 0.5 seconds" in login.stderr
+    assert "--timeout" in login.stderr
+    assert not (tmp_path / "token.json").exists()
+    # The CLI cannot see Spotify's authorize page, so the URI to register is printed up front.
+    assert re.search(r"redirect URI in .*: http://127\.0\.0\.1:\d+/callback\n", login.stdout)
+    assert "INVALID_CLIENT: Invalid redirect URI" in login.stdout
+
+
+def test_access_denied(tmp_path: Path) -> None:
+    with FakeSpotify().running() as fake:
+        login, url, _ = start_login(fake, tmp_path)
+        get(consent(url, decision="cancel"))
+        assert login.finish() == 1
+    assert "access_denied" in login.stderr and "press Agree" in login.stderr
+    assert not (tmp_path / "token.json").exists()
+
+
+def test_wrong_secret_is_invalid_client(tmp_path: Path) -> None:
+    with FakeSpotify().running() as fake:
+        port = free_port()
+        env = {**fake.env(tmp_path / "token.json"), "SPOTIFY_CLIENT_SECRET": "wrong-secret-123"}
+        login = CliProcess(
+            ["login", "--no-browser", "--port", str(port), "--timeout", "30"], env, tmp_path
+        )
+        get(consent(login.wait_for_line(f"{fake.url}/authorize?")))
+        assert login.finish() == 1
+    assert "invalid_client" in login.stderr and "SPOTIFY_CLIENT_SECRET" in login.stderr
+    assert "wrong-secret-123" not in login.output
+    assert not (tmp_path / "token.json").exists()
+
+
+def test_expired_code_is_invalid_grant(tmp_path: Path) -> None:
+    with FakeSpotify().running() as fake:
+        login, url, _ = start_login(fake, tmp_path)
+        redirect = consent(url)
+        fake.codes.clear()  # the code expired before the exchange
+        get(redirect)
+        assert login.finish() == 1
+    assert "invalid_grant" in login.stderr and "run `mkdocs-spotify login` again" in login.stderr
+
+
+def test_port_in_use(tmp_path: Path) -> None:
+    with FakeSpotify().running() as fake, socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        login = run_cli(
+            ["login", "--no-browser", "--port", str(port)], fake.env(tmp_path / "t.json"), tmp_path
+        )
+    assert login.proc.returncode == 1
+    assert f"Port {port}" in login.stderr and "--port" in login.stderr
+
+
+def test_bad_usage_exits_2_with_one_sentence(tmp_path: Path) -> None:
+    env = {"SPOTIFY_CLIENT_ID": "0123456789abcdef0123456789abcdef"}
+    bad_scope = run_cli(
+        ["login", "--no-browser", "--scopes", "user-read-everything"], env, tmp_path
+    )
+    assert bad_scope.proc.returncode == 2
+    assert "'user-read-everything'" in bad_scope.stderr
+    no_client = run_cli(["login", "--no-browser"], {}, tmp_path)
+    assert no_client.proc.returncode == 2
+    assert "SPOTIFY_CLIENT_ID is not set" in no_client.stderr
+    bad_port = run_cli(["login", "--no-browser", "--port", "70000"], env, tmp_path)
+    assert bad_port.proc.returncode == 2 and "--port 70000" in bad_port.stderr
+    for run in (bad_scope, no_client, bad_port):
+        assert "Traceback" not in run.output
