@@ -1,0 +1,280 @@
+"""Spotify's currently-playing reply -> the proxy's `/v1/now-playing` JSON. Pure: no I/O.
+
+Spotify's JSON is treated as untrusted input. Required fields that are missing or mistyped make
+the whole reply unusable (`NormaliseError`, the only exception raised here); optional ones fall
+back to null or a default. Links and images survive only when they point at Spotify's own hosts,
+because the widget puts them in `href` and `src` attributes of every visitor's page. Titles and
+names pass through unchanged: escaping is the renderer's job.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal, TypedDict
+from urllib.parse import urlsplit
+
+SPOTIFY_LINK_HOST = "open.spotify.com"
+# Every label a DNS name may have, then one of Spotify's image CDNs (i.scdn.co, mosaic.scdn.co,
+# image-cdn-ak.spotifycdn.com, ...). A bare ".scdn.co" or "evil.com" never matches.
+_IMAGE_HOST = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:scdn\.co|spotifycdn\.com)")
+# Printable ASCII without space, quote marks, angle brackets or backslash: browsers "repair"
+# whitespace, control characters and backslashes in URLs in ways urllib does not, so a URL
+# containing any of them is refused rather than interpreted.
+_URL_CHARS = re.compile(r"[!#-&(-;=?-\[\]-~]+")
+_MAX_URL_LENGTH = 2048
+# The widget shows art in a box of about 64 CSS pixels; Spotify's usual sizes are 640/300/64.
+IMAGE_BOX_PX = 64
+# Items the widget cannot describe: ads carry no metadata, "unknown" is whatever Spotify has not
+# classified.
+_ITEMLESS_TYPES = frozenset({"ad", "unknown"})
+
+
+class NormaliseError(ValueError):
+    """Spotify's reply cannot be turned into an answer (the sentence says which part)."""
+
+
+class Link(TypedDict):
+    name: str
+    url: str | None
+
+
+class Image(TypedDict):
+    url: str
+    width: int | None
+    height: int | None
+
+
+class Item(TypedDict):
+    type: Literal["track", "episode"]
+    title: str
+    url: str | None
+    artists: list[Link]
+    album: Link | None
+    image: Image | None
+    duration_ms: int
+    explicit: bool
+    is_local: bool
+
+
+class NowPlaying(TypedDict):
+    status: Literal["playing", "paused", "idle"]
+    item: Item | None
+    progress_ms: int | None
+    fetched_at: int
+    stale: bool
+    last_played: Item | None
+
+
+def normalise(status: int, payload: object, fetched_at_ms: int) -> NowPlaying:
+    """The answer for one reply of `GET /me/player/currently-playing` (payload None if empty)."""
+    if status == 204 or (status == 200 and payload is None):
+        return _answer("idle", None, None, fetched_at_ms)
+    if status != 200:
+        raise NormaliseError(f"Spotify answered with HTTP status {status}")
+    if not isinstance(payload, dict):
+        raise NormaliseError("the reply is not a JSON object")
+    # Required: without it this is not a player state (an error body would otherwise read as
+    # "paused").
+    is_playing = payload.get("is_playing")
+    if not isinstance(is_playing, bool):
+        raise NormaliseError("is_playing is missing or not true/false")
+    state: Literal["playing", "paused"] = "playing" if is_playing else "paused"
+    item = _item(payload.get("item"), payload.get("currently_playing_type"))
+    if item is None:
+        return _answer(state, None, None, fetched_at_ms)
+    progress = _int(payload.get("progress_ms"))
+    if progress is not None:
+        progress = min(max(progress, 0), item["duration_ms"])
+    return _answer(state, item, progress, fetched_at_ms)
+
+
+def safe_spotify_url(value: object) -> str | None:
+    """`value` if it is an https link to open.spotify.com, else None."""
+    if not isinstance(value, str) or _https_netloc(value) != SPOTIFY_LINK_HOST:
+        return None
+    return value
+
+
+def safe_image_url(value: object) -> str | None:
+    """`value` if it is an https URL on Spotify's image hosts, else None."""
+    if not isinstance(value, str):
+        return None
+    netloc = _https_netloc(value)
+    return value if netloc is not None and _IMAGE_HOST.fullmatch(netloc) else None
+
+
+def pick_image(images: object) -> Image | None:
+    """The image that best fills a ~64 px box: the smallest at least that size, else the widest.
+
+    Spotify lists images widest first; an image without a usable size stays in that order.
+    """
+    usable = _images(images)
+    if not usable:
+        return None
+    big_enough = [
+        (size, image)
+        for image in usable
+        if (size := _size(image)) is not None and size >= IMAGE_BOX_PX
+    ]
+    if big_enough:
+        return min(big_enough, key=lambda pair: pair[0])[1]
+    return usable[0]
+
+
+def _answer(
+    status: Literal["playing", "paused", "idle"],
+    item: Item | None,
+    progress_ms: int | None,
+    fetched_at_ms: int,
+) -> NowPlaying:
+    return {
+        "status": status,
+        "item": item,
+        "progress_ms": progress_ms,
+        "fetched_at": fetched_at_ms,
+        "stale": False,
+        "last_played": None,
+    }
+
+
+def _item(raw: object, playing_type: object) -> Item | None:
+    if raw is None or playing_type in _ITEMLESS_TYPES:
+        return None
+    if not isinstance(raw, dict):
+        raise NormaliseError("item is not a JSON object")
+    kind = raw.get("type")
+    if kind == "track":
+        return _track(raw)
+    if kind == "episode":
+        return _episode(raw)
+    if isinstance(kind, str):
+        return None  # a kind of item Spotify may add later (audiobook chapters...): no details
+    raise NormaliseError("item.type is missing or not a string")
+
+
+def _track(raw: dict[str, object]) -> Item:
+    is_local = _bool(raw.get("is_local"))
+    album = _dict(raw.get("album"))
+    album_name = album.get("name")
+    return {
+        "type": "track",
+        "title": _title(raw),
+        # Local files have no page on Spotify and no art; whatever such fields hold is ignored.
+        "url": None if is_local else _spotify_url_of(raw),
+        "artists": _artists(raw.get("artists"), is_local),
+        "album": (
+            {"name": album_name, "url": None if is_local else _spotify_url_of(album)}
+            if isinstance(album_name, str)
+            else None
+        ),
+        "image": None if is_local else pick_image(album.get("images")),
+        "duration_ms": _duration(raw),
+        "explicit": _bool(raw.get("explicit")),
+        "is_local": is_local,
+    }
+
+
+def _episode(raw: dict[str, object]) -> Item:
+    show = _dict(raw.get("show"))
+    show_url = _spotify_url_of(show)
+    show_name = _text(show.get("name"))
+    byline = show_name or _text(show.get("publisher")) or _text(raw.get("publisher"))
+    return {
+        "type": "episode",
+        "title": _title(raw),
+        "url": _spotify_url_of(raw),
+        "artists": [{"name": byline, "url": show_url}] if byline else [],
+        "album": {"name": show_name, "url": show_url} if show_name else None,
+        "image": pick_image(raw.get("images")) or pick_image(show.get("images")),
+        "duration_ms": _duration(raw),
+        "explicit": _bool(raw.get("explicit")),
+        "is_local": False,
+    }
+
+
+def _artists(raw: object, is_local: bool) -> list[Link]:
+    if not isinstance(raw, list):
+        return []
+    return [
+        {"name": entry["name"], "url": None if is_local else _spotify_url_of(entry)}
+        for entry in raw
+        if isinstance(entry, dict) and isinstance(entry.get("name"), str)
+    ]
+
+
+def _title(raw: dict[str, object]) -> str:
+    name = raw.get("name")
+    if not isinstance(name, str):
+        raise NormaliseError("item.name is missing or not a string")
+    return name
+
+
+def _duration(raw: dict[str, object]) -> int:
+    duration = _int(raw.get("duration_ms"))
+    if duration is None or duration < 0:
+        raise NormaliseError("item.duration_ms is missing or not a non-negative whole number")
+    return duration
+
+
+def _images(raw: object) -> list[Image]:
+    if not isinstance(raw, list):
+        return []
+    found: list[Image] = []
+    for entry in raw:
+        if not isinstance(entry, dict):
+            continue
+        url = safe_image_url(entry.get("url"))
+        if url is not None:
+            found.append(
+                {
+                    "url": url,
+                    "width": _pixels(entry.get("width")),
+                    "height": _pixels(entry.get("height")),
+                }
+            )
+    return found
+
+
+def _size(image: Image) -> int | None:
+    return image["width"] if image["width"] is not None else image["height"]
+
+
+def _spotify_url_of(raw: dict[str, object]) -> str | None:
+    return safe_spotify_url(_dict(raw.get("external_urls")).get("spotify"))
+
+
+def _https_netloc(value: str) -> str | None:
+    """The host part of an https URL made only of plain URL characters, else None.
+
+    The caller compares it with the bare host name, so a userinfo ("user@") or a port fails.
+    """
+    if len(value) > _MAX_URL_LENGTH or not value.startswith("https://"):
+        return None
+    if not _URL_CHARS.fullmatch(value):
+        return None
+    try:
+        return urlsplit(value).netloc
+    except ValueError:  # e.g. an unbalanced "[" that looks like an IPv6 literal
+        return None
+
+
+def _dict(value: object) -> dict[str, object]:
+    return value if isinstance(value, dict) else {}
+
+
+def _int(value: object) -> int | None:
+    # bool is an int in Python but never a count in Spotify's JSON.
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _pixels(value: object) -> int | None:
+    number = _int(value)
+    return number if number is not None and number > 0 else None
+
+
+def _bool(value: object) -> bool:
+    return value if isinstance(value, bool) else False
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
