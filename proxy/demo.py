@@ -1,0 +1,163 @@
+"""A simulated listening session for `mkdocs-spotify proxy --demo`. Pure: the clock is an argument.
+
+The session answers in Spotify's wire format so it goes through the same normaliser as a real
+reply. It loops forever over a four-minute cycle (240 s of wall time) so someone watching a page
+sees every state soon:
+
+| from (s) | what Spotify would say |
+|---|---|
+| 0   | a track plays (42 s) and rolls over to the next when it ends |
+| 42  | a track with two artists and a long title (50 s) |
+| 92  | an explicit track (40 s) |
+| 132 | a track plays 22 s, is paused for 14 s with its progress frozen, then plays to its end |
+| 190 | a podcast episode plays for 30 s, somewhere in its middle |
+| 220 | nothing plays: 204 with no body (20 s) |
+
+Tracks are a few tens of seconds long, not three minutes, so changes come quickly. Every name is
+made up. Ids are well-formed but invented, and nothing has images: made-up i.scdn.co URLs would
+render as broken images, so the widget shows its placeholder instead.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+from dataclasses import dataclass
+
+_BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_ID_LENGTH = 22
+
+
+def fake_id(seed: str) -> str:
+    """A Spotify-shaped id (22 base-62 characters) that is the same for the same seed."""
+    number = int.from_bytes(hashlib.sha256(seed.encode()).digest(), "big")
+    chars = []
+    for _ in range(_ID_LENGTH):
+        number, digit = divmod(number, 62)
+        chars.append(_BASE62[digit])
+    return "".join(chars)
+
+
+def _link(kind: str, name: str) -> dict[str, object]:
+    spotify_id = fake_id(f"{kind}:{name}")
+    return {
+        "id": spotify_id,
+        "uri": f"spotify:{kind}:{spotify_id}",
+        "href": f"https://api.spotify.com/v1/{kind}s/{spotify_id}",
+        "external_urls": {"spotify": f"https://open.spotify.com/{kind}/{spotify_id}"},
+        "type": kind,
+        "name": name,
+    }
+
+
+def _track(
+    name: str, artists: list[str], album: str, duration_s: int, explicit: bool = False
+) -> dict[str, object]:
+    return {
+        **_link("track", name),
+        "duration_ms": duration_s * 1000,
+        "explicit": explicit,
+        "is_local": False,
+        "is_playable": True,
+        "track_number": 1,
+        "disc_number": 1,
+        "artists": [_link("artist", artist) for artist in artists],
+        "album": {
+            **_link("album", album),
+            "album_type": "album",
+            "images": [],
+            "release_date": "2026-03-14",
+            "release_date_precision": "day",
+            "total_tracks": 11,
+            "artists": [_link("artist", artists[0])],
+        },
+    }
+
+
+def _episode(name: str, show: str, publisher: str, duration_s: int) -> dict[str, object]:
+    return {
+        **_link("episode", name),
+        "duration_ms": duration_s * 1000,
+        "explicit": False,
+        "images": [],
+        "release_date": "2026-10-02",
+        "release_date_precision": "day",
+        "description": "A made-up episode for the mkdocs-spotify demo.",
+        "show": {
+            **_link("show", show),
+            "publisher": publisher,
+            "images": [],
+            "media_type": "audio",
+        },
+    }
+
+
+@dataclass(frozen=True)
+class _Segment:
+    """A stretch of the cycle: one item playing or paused, or nothing (item None -> 204)."""
+
+    length_ms: int
+    item: dict[str, object] | None = None
+    progress_at_start_ms: int = 0
+    playing: bool = True
+
+
+_HARBOUR = _track("Paper Lanterns", ["The Quiet Harbours"], "Tidewater Letters", 42)
+_LONG_TITLE = _track(
+    "A Very Long Song Title That Keeps Going Well Past The Edge Of Any Reasonable Footer "
+    "(Extended Lighthouse Mix)",
+    ["Marigold & the Static", "Orla Fenwick"],
+    "Signals From The Shoreline",
+    50,
+)
+_EXPLICIT = _track("Concrete Bloom", ["Nova Kestrel"], "Rust & Neon", 40, explicit=True)
+_PAUSED = _track("Slow Orbit", ["Juniper Lowe"], "Small Hours", 44)
+_EPISODE = _episode(
+    "Episode 42: Why Caches Lie", "Made-Up Minutes", "Imaginary Radio Collective", 1_860
+)
+
+_CYCLE: tuple[_Segment, ...] = (
+    _Segment(42_000, _HARBOUR),
+    _Segment(50_000, _LONG_TITLE),
+    _Segment(40_000, _EXPLICIT),
+    _Segment(22_000, _PAUSED),
+    _Segment(14_000, _PAUSED, progress_at_start_ms=22_000, playing=False),
+    _Segment(22_000, _PAUSED, progress_at_start_ms=22_000),
+    _Segment(30_000, _EPISODE, progress_at_start_ms=754_000),
+    _Segment(20_000),
+)
+CYCLE_MS = sum(segment.length_ms for segment in _CYCLE)
+
+
+class DemoSession:
+    """What Spotify's currently-playing endpoint would answer during a made-up session."""
+
+    def __init__(self, start_ms: int) -> None:
+        self._start_ms = start_ms
+
+    def reply(self, now_ms: int) -> tuple[int, dict[str, object] | None]:
+        """(HTTP status, parsed JSON body or None) at epoch milliseconds `now_ms`."""
+        # Python's modulo is never negative, so a clock that steps back still lands in the cycle.
+        offset = (now_ms - self._start_ms) % CYCLE_MS
+        for segment in _CYCLE:
+            if offset < segment.length_ms:
+                return self._reply(segment, offset, now_ms)
+            offset -= segment.length_ms
+        raise AssertionError("the offset is always inside the cycle")  # pragma: no cover
+
+    def _reply(
+        self, segment: _Segment, offset_ms: int, now_ms: int
+    ) -> tuple[int, dict[str, object] | None]:
+        if segment.item is None:
+            return 204, None
+        progress = segment.progress_at_start_ms + (offset_ms if segment.playing else 0)
+        return 200, {
+            "timestamp": now_ms,
+            "context": None,
+            "progress_ms": progress,
+            "is_playing": segment.playing,
+            # A copy, so a caller that edits the reply cannot change the session.
+            "item": copy.deepcopy(segment.item),
+            "currently_playing_type": segment.item["type"],
+            "actions": {"disallows": {"resuming": True} if segment.playing else {"pausing": True}},
+        }
