@@ -1,0 +1,148 @@
+"""When the widget fetches: end of track, heartbeat, never while hidden, backing off on errors.
+
+Playwright's clock drives the page's timers, so minutes pass in milliseconds; the JSON endpoint
+counts every real request that reaches it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser
+
+from tests.fakes.browser import chromium
+from tests.widget_pages import Answer, Tab, WidgetServer, now_playing, open_tab, track_item
+
+pytestmark = pytest.mark.browser
+
+# Lets a test hide and show the page; headless Chromium never hides a page by itself.
+VISIBILITY = """
+window.__setHidden = (hidden) => {
+  Object.defineProperty(document, "hidden", { value: hidden, configurable: true });
+  Object.defineProperty(document, "visibilityState",
+    { value: hidden ? "hidden" : "visible", configurable: true });
+  document.dispatchEvent(new Event("visibilitychange"));
+};
+"""
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with chromium() as browser:
+        yield browser
+
+
+@pytest.fixture
+def server() -> Iterator[WidgetServer]:
+    with WidgetServer().running() as server:
+        yield server
+
+
+@pytest.fixture
+def tab(browser: Browser) -> Iterator[Tab]:
+    tab = open_tab(browser)
+    tab.page.add_init_script(VISIBILITY)
+    tab.page.clock.install()
+    yield tab
+    tab.page.context.close()
+
+
+def settle(server: WidgetServer, tab: Tab, expected: int) -> None:
+    """Wait (real time) until the endpoint has seen `expected` fetches, then a little longer."""
+    deadline = time.monotonic() + 5
+    while len(server.hits) < expected and time.monotonic() < deadline:
+        tab.page.wait_for_timeout(20)
+    tab.page.wait_for_timeout(100)
+    assert len(server.hits) == expected
+
+
+def advance(tab: Tab, seconds: float) -> None:
+    tab.page.clock.run_for(int(seconds * 1000))
+
+
+def test_the_next_fetch_is_timed_to_the_end_of_the_track(server: WidgetServer, tab: Tab) -> None:
+    # 200 s track at 190 s: the next fetch comes just after the remaining 10 s.
+    server.answer = Answer(body=now_playing(track_item(duration_ms=200000), progress_ms=190000))
+    tab.page.goto(server.url("/"))
+    tab.wait_for_state("playing")
+    settle(server, tab, 1)
+
+    advance(tab, 9)
+    settle(server, tab, 1)
+    advance(tab, 3)
+    settle(server, tab, 2)
+
+
+def test_a_long_track_is_still_checked_for_skips(server: WidgetServer, tab: Tab) -> None:
+    server.answer = Answer(body=now_playing(track_item(duration_ms=600000), progress_ms=0))
+    tab.page.goto(server.url("/"))
+    tab.wait_for_state("playing")
+    settle(server, tab, 1)
+
+    advance(tab, 29)  # half the 60 s heartbeat
+    settle(server, tab, 1)
+    advance(tab, 2)
+    settle(server, tab, 2)
+
+
+def test_a_paused_player_is_polled_on_the_slow_heartbeat(server: WidgetServer, tab: Tab) -> None:
+    server.attributes["max-interval"] = "40"
+    server.answer = Answer(body=now_playing(track_item(), status="paused"))
+    tab.page.goto(server.url("/"))
+    tab.wait_for_state("paused")
+    settle(server, tab, 1)
+
+    advance(tab, 39)
+    settle(server, tab, 1)
+    advance(tab, 2)
+    settle(server, tab, 2)
+
+
+def test_a_hidden_tab_stops_fetching_and_resumes_at_once(server: WidgetServer, tab: Tab) -> None:
+    server.answer = Answer(body=now_playing(track_item(), status="paused"))
+    tab.page.goto(server.url("/"))
+    tab.wait_for_state("paused")
+    settle(server, tab, 1)
+
+    tab.page.evaluate("window.__setHidden(true)")
+    advance(tab, 600)
+    settle(server, tab, 1)
+
+    tab.page.evaluate("window.__setHidden(false)")
+    settle(server, tab, 2)
+
+
+def test_errors_back_off_exponentially(server: WidgetServer, tab: Tab) -> None:
+    server.answer = Answer(status=503)
+    tab.page.goto(server.url("/"))
+    settle(server, tab, 1)
+
+    # With min-interval 5 s the n-th retry waits between 5 * 2**n / 2 and 5 * 2**n seconds.
+    advance(tab, 4.5)
+    settle(server, tab, 1)
+    advance(tab, 6)
+    settle(server, tab, 2)
+    advance(tab, 9.5)
+    settle(server, tab, 2)
+    advance(tab, 11)
+    settle(server, tab, 3)
+
+    # Back in service: the next answer renders and the pace returns to normal.
+    server.answer = Answer(body=now_playing(track_item(), status="paused"))
+    advance(tab, 40)
+    tab.wait_for_state("paused")
+    assert all("503" in problem for problem in tab.problems)  # only the browser's network log
+
+
+def test_progress_moves_locally_between_fetches(server: WidgetServer, tab: Tab) -> None:
+    server.answer = Answer(body=now_playing(track_item(duration_ms=100000), progress_ms=10000))
+    tab.page.goto(server.url("/"))
+    tab.wait_for_state("playing")
+    bar = tab.page.locator("spotify-now-playing [role=progressbar]")
+    assert bar.get_attribute("aria-valuenow") in ("10", "11")
+
+    advance(tab, 20)
+    assert bar.get_attribute("aria-valuenow") in ("30", "31")
+    assert len(server.hits) == 1  # moved by the page's own clock, not by fetching
