@@ -1,0 +1,142 @@
+"""The now-playing answer cache: TTL freshness, one shared upstream call, stale-if-error, 429.
+
+Every visitor request goes through `NowPlayingCache.get()`. At most one upstream call runs at a
+time and calls start at least one TTL apart, so Spotify sees at most ceil(D / TTL) + 1 calls in
+any window D whatever the traffic. The decision is the pure function `decide`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from proxy.clock import Clock
+from proxy.http import answer_headers, compact_json, strong_etag
+from proxy.spotify import GrantDead, RateLimited, UpstreamError
+
+log = logging.getLogger("mkdocs_spotify.proxy")
+
+Fetch = Callable[[], Awaitable[dict[str, Any]]]
+
+
+class Action(enum.Enum):
+    SERVE = "serve"  # the cached answer (fresh, or stale while Spotify may not be asked)
+    JOIN = "join"  # wait for the call already in flight
+    START = "start"  # start the one upstream call
+
+
+def decide(
+    now: float, last_attempt: float | None, ttl: float, not_before: float, in_flight: bool
+) -> Action:
+    if in_flight:
+        return Action.JOIN
+    if last_attempt is not None and now - last_attempt < ttl:
+        return Action.SERVE
+    if now < not_before:
+        return Action.SERVE
+    return Action.START
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One rendered answer: compact JSON bytes, their ETag and headers, computed once."""
+
+    body: bytes
+    etag: str
+    stale: bool
+    headers: dict[str, str] = field(repr=False)
+
+
+def render(data: dict[str, Any], *, stale: bool, last_played: Any, ttl: float) -> Answer:
+    body = compact_json({**data, "stale": stale, "last_played": last_played})
+    etag = strong_etag(body)
+    return Answer(body, etag, stale, answer_headers(etag, ttl))
+
+
+class NowPlayingCache:
+    def __init__(self, fetch: Fetch, *, ttl: float, wait_timeout: float, clock: Clock) -> None:
+        self._fetch = fetch
+        self.ttl = ttl
+        # A visitor never waits longer than this for an upstream call, however long it hangs.
+        self.wait_timeout = wait_timeout
+        self.clock = clock
+        self._fresh: Answer | None = None
+        self._stale: Answer | None = None
+        self._failure: UpstreamError | None = None
+        self._last_attempt: float | None = None
+        self._not_before = float("-inf")
+        self._in_flight: asyncio.Task[None] | None = None
+        self.last_played: Any = None
+        self.calls = 0
+
+    @property
+    def failure(self) -> UpstreamError | None:
+        """Why the last upstream call failed (None after a success)."""
+        return self._failure
+
+    def current(self) -> Answer | None:
+        return self._stale if self._failure is not None else self._fresh
+
+    async def get(self) -> Answer | None:
+        action = decide(
+            self.clock.monotonic(),
+            self._last_attempt,
+            self.ttl,
+            self._not_before,
+            self._in_flight is not None,
+        )
+        if action is Action.SERVE:
+            return self.current()
+        if self._in_flight is None:
+            self._in_flight = asyncio.create_task(self._update())
+        try:
+            # shield: a visitor who goes away must not cancel the call the others wait on.
+            await asyncio.wait_for(asyncio.shield(self._in_flight), self.wait_timeout)
+        except TimeoutError:
+            return self._stale
+        return self.current()
+
+    async def _update(self) -> None:
+        self._last_attempt = self.clock.monotonic()
+        self.calls += 1
+        try:
+            data = await self._fetch()
+        except RateLimited as error:
+            self._not_before = self.clock.monotonic() + error.retry_after
+            # Every 429 is news (at most one per deadline), so each one is logged.
+            log.warning(
+                "Spotify rate limit (429): no call for %g s (Retry-After); serving the last "
+                "answer as stale.",
+                error.retry_after,
+            )
+            self._fail(error, quiet=True)
+        except GrantDead as error:
+            self._fail(error, quiet=True)  # AccessTokens has said what to do, once
+        except UpstreamError as error:
+            self._fail(error)
+        except Exception as error:  # a bug must not take the cache down with it
+            log.error("Reading Spotify's answer failed unexpectedly (%s).", type(error).__name__)
+            self._fail(UpstreamError(type(error).__name__), quiet=True)
+        else:
+            self._succeed(data)
+        finally:
+            self._in_flight = None
+
+    def _fail(self, error: UpstreamError, *, quiet: bool = False) -> None:
+        if not quiet and (self._failure is None or str(self._failure) != str(error)):
+            log.warning("%s; serving the last answer as stale.", error)
+        self._failure = error
+
+    def _succeed(self, data: dict[str, Any]) -> None:
+        if self._failure is not None:
+            log.info("Spotify answers again; serving live answers.")
+        self._failure = None
+        item = data.get("item")
+        if item is not None:
+            self.last_played = item
+        self._fresh = render(data, stale=False, last_played=self.last_played, ttl=self.ttl)
+        self._stale = render(data, stale=True, last_played=self.last_played, ttl=self.ttl)

@@ -1,0 +1,130 @@
+"""The proxy's HTTP handlers. Every answer is JSON; no visitor input ever reaches Spotify."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+
+from proxy.cache import NowPlayingCache
+from proxy.grant import days_left, grant_expires_at
+from proxy.http import (
+    ALLOWED_METHODS,
+    NO_STORE,
+    SECURITY,
+    compact_json,
+    cors_headers,
+    etag_matches,
+    preflight_headers,
+)
+from proxy.settings import Settings
+from proxy.spotify import AccessTokens, Forbidden, GrantDead
+
+UNAVAILABLE = compact_json({"error": "Spotify status is unavailable right now."})
+
+
+def json_response(
+    data: Any, status: int = 200, headers: dict[str, str] | None = None
+) -> web.Response:
+    return web.Response(
+        body=compact_json(data),
+        status=status,
+        content_type="application/json",
+        headers={**NO_STORE, **(headers or {})},
+    )
+
+
+class Handlers:
+    """Bound to one app's settings, cache and (outside demo mode) token cache."""
+
+    def __init__(
+        self, settings: Settings, cache: NowPlayingCache, tokens: AccessTokens | None
+    ) -> None:
+        self.settings = settings
+        self.cache = cache
+        self.tokens = tokens
+        self.allowed = settings.allowed_origins
+
+    async def now_playing(self, request: web.Request) -> web.Response:
+        answer = await self.cache.get()
+        cors = cors_headers(request.headers.get("Origin"), self.allowed)
+        if answer is None:
+            return web.Response(
+                body=UNAVAILABLE,
+                status=503,
+                content_type="application/json",
+                headers={**NO_STORE, **cors, "Vary": "Origin", "Retry-After": "5"},
+            )
+        headers = {**answer.headers, **cors} if cors else answer.headers
+        if etag_matches(request.headers.get("If-None-Match"), answer.etag):
+            not_modified = {k: v for k, v in headers.items() if k != "Content-Type"}
+            return web.Response(status=304, headers=not_modified)
+        return web.Response(body=answer.body, headers=headers)
+
+    async def healthz(self, request: web.Request) -> web.Response:
+        return json_response({"status": "ok"}, headers=self._cors(request))
+
+    async def readyz(self, request: web.Request) -> web.Response:
+        body, ready = await self.readiness()
+        return json_response(body, 200 if ready else 503, self._cors(request))
+
+    async def readiness(self) -> tuple[dict[str, Any], bool]:
+        if self.tokens is None:
+            return {"status": "ok", "mode": "demo"}, True
+        problem: str | None = None
+        try:
+            await self.tokens.access_token()
+        except GrantDead:
+            problem = self.tokens.problem
+        except Exception as error:  # a Spotify hiccup: say so, the cache keeps serving
+            problem = f"Spotify's accounts service is not answering ({error})."
+        failure = self.cache.failure
+        if problem is None and isinstance(failure, Forbidden):
+            problem = str(failure)
+        status = self.tokens.status()
+        body: dict[str, Any] = {"status": "ok" if problem is None else "unavailable"}
+        if problem is not None:
+            body["reason"] = problem
+        body.update(grant_report(status.authorized_at, self.tokens.clock.now()))
+        return body, problem is None
+
+    async def preflight(self, request: web.Request) -> web.Response:
+        headers = preflight_headers(request.headers.get("Origin"), self.allowed, request.headers)
+        if headers is None:
+            return json_response(
+                {
+                    "error": "This origin may not read the proxy: add it to "
+                    "SPOTIFY_PROXY_ALLOWED_ORIGINS."
+                },
+                403,
+                {"Vary": "Origin"},
+            )
+        return web.Response(status=204, headers={**SECURITY, **headers})
+
+    async def method_not_allowed(self, request: web.Request) -> web.Response:
+        return json_response(
+            {"error": f"{request.method} is not allowed: use GET."},
+            405,
+            {"Allow": ALLOWED_METHODS},
+        )
+
+    async def not_found(self, request: web.Request) -> web.Response:
+        return json_response({"error": "Not found: the widget reads /v1/now-playing."}, 404)
+
+    def _cors(self, request: web.Request) -> dict[str, str]:
+        return {**cors_headers(request.headers.get("Origin"), self.allowed), "Vary": "Origin"}
+
+
+def grant_report(authorized_at: datetime | None, now: datetime) -> dict[str, Any]:
+    """Days until the owner must run `mkdocs-spotify login` again (None when unknown)."""
+    if authorized_at is None:
+        return {
+            "grant_days_left": None,
+            "grant_note": "When the refresh token was authorized is unknown: run "
+            "`mkdocs-spotify login` (or set SPOTIFY_AUTHORIZED_AT) to track its 6-month expiry.",
+        }
+    return {
+        "grant_days_left": days_left(authorized_at, now),
+        "grant_expires_at": grant_expires_at(authorized_at).isoformat().replace("+00:00", "Z"),
+    }

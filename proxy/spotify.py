@@ -1,0 +1,279 @@
+"""The proxy's Spotify client: one access token at a time, and the currently-playing call.
+
+No web-server code here. The access token follows aiohttp's token-refresh example: a cache,
+an asyncio.Lock, a re-check inside the lock, an early refresh, and one retry after a 401.
+Nothing raised from here carries a token or the client secret.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+import aiohttp
+from cachetools import TLRUCache
+
+from proxy.accounts import AccountsError, TokenGrant, request_token
+from proxy.clock import Clock
+from proxy.grant import choose_credential
+from proxy.settings import Settings
+from proxy.store import StoredToken, StoreError, read_store, write_store
+
+log = logging.getLogger("mkdocs_spotify.proxy")
+
+# After invalid_grant the owner must act; asking again every few minutes costs nothing and
+# notices a new `mkdocs-spotify login` without a restart.
+DEAD_GRANT_BACKOFF = 300.0
+LOGIN_HINT = "run `mkdocs-spotify login` on your computer and restart the proxy"
+_ACCESS = "access"
+
+
+class UpstreamError(Exception):
+    """Spotify failed in a way worth retrying later (5xx, timeout, bad JSON, accounts hiccup)."""
+
+
+class RateLimited(UpstreamError):
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"Spotify rate limit: retry after {retry_after:g} s")
+        self.retry_after = retry_after
+
+
+class Forbidden(UpstreamError):
+    """403: the app may not read this account (not allow-listed, no Premium, missing scope)."""
+
+
+class GrantDead(UpstreamError):
+    """No usable refresh token: invalid_grant, none configured, or an unusable store."""
+
+
+def retry_after_seconds(header: str | None, default: float = 30.0) -> float:
+    """Spotify sends whole seconds; anything else means the documented default wait."""
+    try:
+        value = float(header) if header is not None else default
+    except ValueError:
+        return default
+    return value if value >= 0 and value != float("inf") else default
+
+
+def token_lifetime(expires_in: float) -> float:
+    """Seconds to keep an access token: refresh a minute (or a tenth) before Spotify would."""
+    return max(0.0, expires_in - min(60.0, expires_in / 10))
+
+
+@dataclass(frozen=True)
+class GrantStatus:
+    """What /readyz reports about the owner's grant."""
+
+    problem: str | None
+    authorized_at: datetime | None
+
+
+class AccessTokens:
+    """The access-token cache and the refresh-token chain (rotation persisted to the store)."""
+
+    def __init__(self, settings: Settings, clock: Clock) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.session: aiohttp.ClientSession | None = None
+        self._cache: TLRUCache[str, TokenGrant] = TLRUCache(
+            maxsize=1, ttu=self._expiry, timer=clock.monotonic
+        )
+        self._lock = asyncio.Lock()
+        self._credential: StoredToken | None = None
+        self._dead_until: float | None = None
+        self.problem: str | None = None
+        self.refreshes = 0
+
+    def _expiry(self, _key: str, grant: TokenGrant, now: float) -> float:
+        return now + token_lifetime(grant.expires_in)
+
+    def status(self) -> GrantStatus:
+        credential = self._credential
+        authorized = credential.authorized_at if credential else None
+        return GrantStatus(self.problem, authorized or self.settings.authorized_at)
+
+    async def access_token(self) -> str:
+        grant = self._cache.get(_ACCESS)
+        if grant is not None:
+            return grant.access_token
+        async with self._lock:
+            # Another waiter may have refreshed while this one queued for the lock.
+            grant = self._cache.get(_ACCESS)
+            if grant is None:
+                grant = await self._refresh()
+                self._cache[_ACCESS] = grant
+            return grant.access_token
+
+    def invalidate(self, token: str) -> None:
+        """Forget `token` after a 401, unless a newer one already replaced it."""
+        grant = self._cache.get(_ACCESS)
+        if grant is not None and grant.access_token == token:
+            self._cache.pop(_ACCESS, None)
+
+    def load_credential(self) -> StoredToken | None:
+        """The refresh token to use now: DESIGN.md's seed rule over the env seed and the store."""
+        client_id = self.settings.client_id or ""
+        try:
+            stored = read_store(self.settings.token_store)
+        except StoreError as error:
+            stored = None
+            if self.settings.refresh_token is None:
+                raise GrantDead(str(error)) from None
+        return choose_credential(
+            client_id, self.settings.refresh_token, self.settings.authorized_at, stored
+        )
+
+    async def _refresh(self) -> TokenGrant:
+        if self._dead_until is not None and self.clock.monotonic() < self._dead_until:
+            raise GrantDead(self.problem or "the refresh token is not usable")
+        if self._credential is None or self._dead_until is not None:
+            self._credential = self.load_credential()
+        credential = self._credential
+        if credential is None:
+            self._mark_dead(
+                "No Spotify refresh token: run `mkdocs-spotify login` (or set "
+                "SPOTIFY_REFRESH_TOKEN) and restart the proxy."
+            )
+            raise GrantDead(self.problem)
+        try:
+            grant = await self._request(credential)
+        except AccountsError as error:
+            if error.error == "invalid_client":
+                self._mark_dead(
+                    "Spotify refused the app's credentials (invalid_client): copy "
+                    "SPOTIFY_CLIENT_ID and SPOTIFY_CLIENT_SECRET again from the Spotify dashboard."
+                )
+                raise GrantDead(self.problem) from None
+            if not error.is_invalid_grant:
+                raise UpstreamError(f"token refresh failed ({error.error})") from None
+            grant = await self._retry_with_store(credential)
+        self._dead_until = None
+        if self.problem is not None:
+            log.info("Spotify accepted the refresh token again; serving live answers.")
+        self.problem = None
+        self.refreshes += 1
+        log.info("Spotify access token refreshed (valid %d s).", int(grant.expires_in))
+        used = self._credential or credential
+        if grant.refresh_token and grant.refresh_token != used.refresh_token:
+            await self._persist(grant)
+        return grant
+
+    async def _request(self, credential: StoredToken) -> TokenGrant:
+        if self.session is None:
+            raise UpstreamError("the proxy is not started")
+        form = {"grant_type": "refresh_token", "refresh_token": credential.refresh_token}
+        return await request_token(self.session, self.settings, form)
+
+    async def _retry_with_store(self, refused: StoredToken) -> TokenGrant:
+        """Before giving up, look at the store once: `login` or `doctor` may have replaced it."""
+        try:
+            stored = read_store(self.settings.token_store)
+        except StoreError:
+            stored = None
+        if (
+            stored is not None
+            and stored.client_id == self.settings.client_id
+            and stored.refresh_token != refused.refresh_token
+        ):
+            try:
+                grant = await self._request(stored)
+            except AccountsError as error:
+                if not error.is_invalid_grant:
+                    raise UpstreamError(f"token refresh failed ({error.error})") from None
+            else:
+                self._credential = stored
+                return grant
+        self._mark_dead(
+            "Spotify refused the refresh token (invalid_grant: expired after 6 months, revoked "
+            f"or the password changed): {LOGIN_HINT}."
+        )
+        raise GrantDead(self.problem)
+
+    def _mark_dead(self, problem: str) -> None:
+        """Stop asking for minutes; say so once, not on every retry."""
+        self._dead_until = self.clock.monotonic() + DEAD_GRANT_BACKOFF
+        if problem != self.problem:
+            log.error("%s", problem)
+        self.problem = problem
+
+    async def _persist(self, grant: TokenGrant) -> None:
+        """A rotated refresh token replaces the old one at once: the old one is now spent."""
+        assert self._credential is not None and grant.refresh_token is not None
+        rotated = replace(
+            self._credential,
+            refresh_token=grant.refresh_token,
+            scopes=grant.scopes or self._credential.scopes,
+        )
+        self._credential = rotated
+        path = self.settings.token_store
+        try:
+            await asyncio.to_thread(write_store, path, rotated)
+        except OSError as error:
+            log.error(
+                "Spotify rotated the refresh token but the token store %s cannot be written "
+                "(%s): fix its folder's permissions, or the proxy will need "
+                "`mkdocs-spotify login` after a restart.",
+                path,
+                error.strerror,
+            )
+        else:
+            log.info("Spotify rotated the refresh token; saved it to %s.", path)
+
+
+class SpotifyClient:
+    """`GET /me/player/currently-playing` with the owner's token; the URL never varies."""
+
+    def __init__(self, settings: Settings, tokens: AccessTokens) -> None:
+        self.settings = settings
+        self.tokens = tokens
+        self.url = f"{settings.api_url}/me/player/currently-playing"
+        # Without additional_types=episode Spotify hides podcast episodes (item null).
+        self.params = {"additional_types": "episode"}
+
+    async def currently_playing(self) -> tuple[int, Any]:
+        """Spotify's status and parsed JSON (None for 204); UpstreamError subclasses otherwise."""
+        token = await self.tokens.access_token()
+        status, headers, body = await self._get(token)
+        if status == 401:
+            self.tokens.invalidate(token)
+            token = await self.tokens.access_token()
+            status, headers, body = await self._get(token)
+        if status == 429:
+            raise RateLimited(retry_after_seconds(headers.get("Retry-After")))
+        if status == 403:
+            raise Forbidden(
+                "Spotify answered 403 Forbidden: add your account under User Management in the "
+                "Spotify dashboard (development-mode apps need it and Premium), and make sure "
+                "the login granted user-read-currently-playing."
+            )
+        if status == 401:
+            raise UpstreamError("Spotify refused a fresh access token (401)")
+        if status >= 500 or status not in (200, 204):
+            raise UpstreamError(f"Spotify answered HTTP {status}")
+        if status == 204 or not body.strip():
+            return 204, None
+        try:
+            return status, json.loads(body)
+        except ValueError:
+            raise UpstreamError("Spotify answered with malformed JSON") from None
+
+    async def _get(self, token: str) -> tuple[int, Mapping[str, str], bytes]:
+        session = self.tokens.session
+        if session is None:
+            raise UpstreamError("the proxy is not started")
+        timeout = aiohttp.ClientTimeout(total=self.settings.upstream_timeout)
+        headers = {"Authorization": f"Bearer {token}"}
+        try:
+            async with session.get(
+                self.url, params=self.params, headers=headers, timeout=timeout
+            ) as resp:
+                return resp.status, resp.headers, await resp.read()
+        except TimeoutError:
+            raise UpstreamError("Spotify did not answer in time") from None
+        except aiohttp.ClientError as error:
+            raise UpstreamError(f"Spotify is unreachable ({type(error).__name__})") from None

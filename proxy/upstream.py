@@ -1,0 +1,41 @@
+"""Where answers come from: Spotify (or the demo session) and then the one normaliser.
+
+The demo replies in Spotify's wire format and goes through the same normaliser and cache as a
+real Spotify reply, so `--demo` exercises everything after the HTTP call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from proxy.cache import Fetch
+from proxy.clock import Clock
+from proxy.demo import DemoSession
+from proxy.nowplaying import NormaliseError, normalise
+from proxy.spotify import UpstreamError
+
+Source = Callable[[], Awaitable[tuple[int, Any]]]
+
+
+def normalised(source: Source, clock: Clock) -> Fetch:
+    """The cache's fetch: one upstream reply, normalised, as a JSON-ready dict."""
+
+    async def fetch() -> dict[str, Any]:
+        status, payload = await source()
+        try:
+            answer = normalise(status, payload, clock.epoch_ms())
+        except NormaliseError as error:
+            raise UpstreamError(f"Spotify's answer could not be read ({error})") from None
+        return dict(answer)
+
+    return fetch
+
+
+def demo_source(clock: Clock) -> Source:
+    session = DemoSession(clock.epoch_ms())
+
+    async def reply() -> tuple[int, Any]:
+        return session.reply(clock.epoch_ms())
+
+    return reply

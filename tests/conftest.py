@@ -1,0 +1,60 @@
+"""Shared fixtures: a running fake Spotify, a manual clock, and proxies served on 127.0.0.1."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from proxy.app import create_app
+from proxy.clock import Clock, ManualClock
+from proxy.settings import Settings
+from tests.fakes.spotify import FakeSpotify
+
+StartProxy = Callable[..., Awaitable[TestClient]]  # type: ignore[type-arg]
+
+
+@pytest.fixture
+async def fake_spotify() -> AsyncIterator[FakeSpotify]:
+    async with FakeSpotify() as fake:
+        yield fake
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def store_path(tmp_path: Path) -> Path:
+    return tmp_path / "config" / "token.json"
+
+
+@pytest.fixture
+def owner_settings(fake_spotify: FakeSpotify, store_path: Path) -> Settings:
+    """The owner's proxy: the fake's app credentials and a fresh seed refresh token."""
+    return fake_spotify.settings(
+        refresh_token=fake_spotify.issue_refresh_token(),
+        authorized_at=datetime(2026, 6, 1, tzinfo=UTC),
+        token_store=store_path,
+        upstream_timeout=1.0,
+    )
+
+
+@pytest.fixture
+async def start_proxy() -> AsyncIterator[StartProxy]:
+    """`await start_proxy(settings, clock=...)` -> an aiohttp TestClient on a real socket."""
+    clients: list[TestClient] = []  # type: ignore[type-arg]
+
+    async def start(settings: Settings, clock: Clock | None = None) -> TestClient:  # type: ignore[type-arg]
+        client = TestClient(TestServer(create_app(settings, clock=clock), host="127.0.0.1"))
+        await client.start_server()
+        clients.append(client)
+        return client
+
+    yield start
+    for client in clients:
+        await client.close()

@@ -1,0 +1,51 @@
+"""A hanging Spotify never hangs a visitor: the answer comes within the upstream timeout."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import replace
+
+from proxy.clock import ManualClock
+from proxy.settings import Settings
+from tests.conftest import StartProxy
+from tests.fakes import payloads
+from tests.fakes.spotify import FakeSpotify, Reply
+
+TIMEOUT = 0.5
+# Generous: a loaded 2-core machine may be slow, and the hang lasts 3 s, six times the timeout.
+MARGIN = 5.0
+
+
+async def test_visitors_get_stale_answers_while_spotify_hangs(
+    fake_spotify: FakeSpotify, owner_settings: Settings, start_proxy: StartProxy, clock: ManualClock
+) -> None:
+    client = await start_proxy(replace(owner_settings, upstream_timeout=TIMEOUT), clock)
+    good = await (await client.get("/v1/now-playing")).json()
+    fake_spotify.player = Reply(200, payloads.currently_playing(payloads.track()), delay=3.0)
+    clock.advance(owner_settings.cache_ttl)
+
+    started = time.monotonic()
+    responses = await asyncio.gather(*(client.get("/v1/now-playing") for _ in range(10)))
+    elapsed = time.monotonic() - started
+
+    assert elapsed < TIMEOUT + MARGIN
+    for response in responses:
+        data = await response.json()
+        assert data["stale"] is True
+        assert data["item"] == good["item"]
+    assert fake_spotify.api_calls == 2
+
+
+async def test_a_hanging_token_endpoint_gives_503_in_time_on_an_empty_cache(
+    fake_spotify: FakeSpotify, owner_settings: Settings, start_proxy: StartProxy, clock: ManualClock
+) -> None:
+    fake_spotify.token_delay = 3.0
+    client = await start_proxy(replace(owner_settings, upstream_timeout=TIMEOUT), clock)
+
+    started = time.monotonic()
+    response = await client.get("/v1/now-playing")
+
+    assert time.monotonic() - started < TIMEOUT + MARGIN
+    assert response.status == 503
+    assert fake_spotify.api_calls == 0

@@ -1,0 +1,68 @@
+"""Stale-if-error: when Spotify fails, visitors get the last good answer marked stale."""
+
+from __future__ import annotations
+
+import pytest
+
+from proxy.clock import ManualClock
+from proxy.settings import Settings
+from tests.conftest import StartProxy
+from tests.fakes import payloads
+from tests.fakes.spotify import FakeSpotify, Reply
+
+FAILURES = {
+    "500": Reply(500, {"error": {"status": 500, "message": "Server error"}}),
+    "502 html": Reply(502, raw=b"<html>Bad gateway</html>"),
+    "503": Reply(503, {"error": {"status": 503, "message": "Service unavailable"}}),
+    "bad json": Reply(200, raw=b'{"is_playing": tru'),
+    "json that is not an object": Reply(200, raw=b"[1, 2, 3]"),
+    "mistyped fields": Reply(200, {"is_playing": True, "item": {"type": "track", "name": 7}}),
+    "timeout": Reply(200, payloads.currently_playing(payloads.track()), delay=2.0),
+}
+
+
+@pytest.mark.parametrize("failure", FAILURES.values(), ids=FAILURES.keys())
+async def test_a_failure_serves_the_last_good_answer_as_stale(
+    fake_spotify: FakeSpotify,
+    owner_settings: Settings,
+    start_proxy: StartProxy,
+    clock: ManualClock,
+    failure: Reply,
+) -> None:
+    fake_spotify.player = Reply(200, payloads.currently_playing(payloads.track("Good")))
+    client = await start_proxy(owner_settings, clock)
+    good = await (await client.get("/v1/now-playing")).json()
+    assert good["stale"] is False
+
+    fake_spotify.player = failure
+    clock.advance(owner_settings.cache_ttl)
+    response = await client.get("/v1/now-playing")
+    stale = await response.json()
+
+    assert response.status == 200
+    assert stale["stale"] is True
+    assert stale["item"] == good["item"]
+    assert stale["fetched_at"] == good["fetched_at"]
+
+    fake_spotify.player = Reply(200, payloads.currently_playing(payloads.track("Good again")))
+    clock.advance(owner_settings.cache_ttl)
+    fresh = await (await client.get("/v1/now-playing")).json()
+    assert fresh["stale"] is False
+
+
+@pytest.mark.parametrize("failure", FAILURES.values(), ids=FAILURES.keys())
+async def test_with_no_answer_at_all_the_visitor_gets_503_json(
+    fake_spotify: FakeSpotify,
+    owner_settings: Settings,
+    start_proxy: StartProxy,
+    clock: ManualClock,
+    failure: Reply,
+) -> None:
+    fake_spotify.player = failure
+    client = await start_proxy(owner_settings, clock)
+
+    response = await client.get("/v1/now-playing")
+
+    assert response.status == 503
+    assert response.headers["Content-Type"].startswith("application/json")
+    assert set(await response.json()) == {"error"}
