@@ -19,7 +19,10 @@ from html import unescape
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.fakes import payloads
+from tests.fakes.browser import chromium
 from tests.fakes.spotify import FakeSpotify, Reply
 from tests.sites import Site, mkdocs_env, write_site
 
@@ -182,3 +185,23 @@ def test_serve_uses_the_owners_account_when_configured(tmp_path: Path) -> None:
             output = serve.output()
             for secret in fake.secrets_in_play():
                 assert secret not in output
+
+
+@pytest.mark.browser
+def test_the_served_page_shows_the_demo_widget_in_chromium(tmp_path: Path) -> None:
+    site = write_site(tmp_path / "site", theme="material", spotify={})
+
+    with mkdocs_serve(site, clean_env(tmp_path)) as serve, chromium() as browser:
+        page = browser.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(serve.url + "about/")
+
+        # Any state but "offline" means the widget read the dev proxy across origins (CORS).
+        widget = page.wait_for_selector(
+            "spotify-now-playing[data-state]:not([data-state=offline])", timeout=15_000
+        )
+        assert widget is not None
+        assert page.locator("spotify-now-playing").count() == 1
+        assert page.locator("footer spotify-now-playing").count() == 1
+        assert errors == []
