@@ -126,7 +126,7 @@ class WidgetServer:
     static_dir: Path | None = None
     csp: str | None = None
     attributes: dict[str, str] = field(default_factory=lambda: {"proxy-url": "/api"})
-    answer: Answer = field(default_factory=lambda: Answer(body=now_playing()))
+    answer: Answer = field(default_factory=lambda: Answer(body=now_playing(track_item())))
     # Monotonic times of the endpoint's hits, so tests can count fetches over a period.
     hits: list[float] = field(default_factory=list)
     port: int = 0
