@@ -4,8 +4,9 @@ Builds `example-site/` against a demo proxy on 127.0.0.1, serves the built site,
 Chromium in the light and the dark colour scheme, waits for the widget to show a playing track and
 saves the page footer as `docs/screenshots/widget-light.png` and `widget-dark.png`.
 
-This machine has no internet, so the album covers the demo points at (Spotify's image CDN) are
-answered by a local placeholder cover; everything else is what a visitor gets.
+The demo session has no album art (made-up Spotify image URLs would be broken), so the script
+adds one cover URL on Spotify's image host to each answer, as a real answer has, and this offline
+machine answers it with a locally drawn cover. Everything else is what a visitor gets.
 
     .venv/bin/python scripts/screenshots.py        # or: make screenshots
 """
@@ -13,6 +14,7 @@ answered by a local placeholder cover; everything else is what a visitor gets.
 from __future__ import annotations
 
 import functools
+import json
 import os
 import subprocess
 import sys
@@ -24,12 +26,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from playwright.sync_api import Route  # noqa: E402
+
 from mkdocs_spotify.devproxy import DevProxy  # noqa: E402
 from proxy.settings import Settings  # noqa: E402
 from tests.fakes.browser import chromium  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 PLAYING = 'spotify-now-playing[data-state="playing"]'
+ABOVE_FOOTER = 120
+COVER_URL = "https://i.scdn.co/image/ab67616d00001e02screenshotcover"
 COVER = (
     '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64">'
     '<defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1">'
@@ -50,6 +56,15 @@ def serve_directory(directory: Path) -> ThreadingHTTPServer:
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
+
+
+def with_cover(route: Route) -> None:
+    response = route.fetch()
+    answer = response.json()
+    for key in ("item", "last_played"):
+        if answer.get(key) and not answer[key].get("image"):
+            answer[key]["image"] = {"url": COVER_URL, "width": 300, "height": 300}
+    route.fulfill(response=response, body=json.dumps(answer))
 
 
 def build_example(site_dir: Path, proxy_url: str) -> None:
@@ -87,17 +102,24 @@ def main() -> int:
                         device_scale_factor=2,
                         reduced_motion="reduce",
                     )
-                    for host in ("https://*.scdn.co/**", "https://*.spotifycdn.com/**"):
-                        page.route(
-                            host,
-                            lambda route: route.fulfill(content_type="image/svg+xml", body=COVER),
-                        )
+                    page.route(f"{proxy.url}/v1/now-playing", with_cover)
+                    page.route(
+                        COVER_URL,
+                        lambda route: route.fulfill(content_type="image/svg+xml", body=COVER),
+                    )
                     page.goto(f"{origin}/")
                     # The demo session pauses and idles too; wait for a track that plays.
                     page.wait_for_selector(PLAYING, timeout=60_000)
                     page.wait_for_timeout(300)
                     path = OUT / f"widget-{scheme}.png"
-                    page.locator("footer.md-footer").screenshot(path=str(path))
+                    # The footer and a strip of the page above it, so the colour scheme shows.
+                    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+                    footer = page.locator("footer.md-footer").bounding_box()
+                    assert footer is not None
+                    top = max(0.0, footer["y"] - ABOVE_FOOTER)
+                    clip = {"x": 0, "y": top, "width": footer["width"]}
+                    clip["height"] = footer["y"] + footer["height"] - top
+                    page.screenshot(path=str(path), clip=clip)  # type: ignore[arg-type]
                     print(f"wrote {path.relative_to(ROOT)}")
                     page.close()
         finally:
