@@ -73,6 +73,7 @@ def _add_routes(router: web.UrlDispatcher, h: Handlers) -> None:
     ):
         resource = router.add_resource(path)
         resource.add_route("GET", handler)
+        resource.add_route("HEAD", handler)
         resource.add_route("OPTIONS", h.preflight)
         resource.add_route("*", h.method_not_allowed)
     router.add_route("*", "/{tail:.*}", h.not_found)
