@@ -180,8 +180,11 @@ def test_serve_uses_the_owners_account_when_configured(tmp_path: Path) -> None:
             assert answer["item"]["title"] == "Writing Music"
             assert fake.api_calls >= 1
 
-            serve.process.send_signal(signal.SIGINT)
+            # SIGTERM skips on_shutdown; the daemon thread dies with the process all the same.
+            dev_port = int(DEV_PROXY_LINE.search(serve.output()).group(2))  # type: ignore[union-attr]
+            serve.process.terminate()
             serve.process.wait(15)
+            assert not port_is_open(dev_port)
             output = serve.output()
             for secret in fake.secrets_in_play():
                 assert secret not in output
