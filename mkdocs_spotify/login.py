@@ -126,7 +126,7 @@ async def login(
 ) -> int:
     """The whole flow; returns the exit status. Streams and clock are injectable for tests."""
     import asyncio
-    import webbrowser
+    import threading
 
     from mkdocs_spotify import oauth
     from mkdocs_spotify.callback import CallbackListener, PortInUse
@@ -179,10 +179,9 @@ async def login(
             "address that device ends up at here and press Enter."
         )
         if options.open_browser:
-            try:
-                webbrowser.open(url)
-            except webbrowser.Error:
-                pass  # the URL is printed; the owner opens it by hand
+            # A thread: some browsers (a $BROWSER command, a text browser) block until closed,
+            # and the listener must keep answering meanwhile. The URL is printed either way.
+            threading.Thread(target=_open_browser, args=(url,), daemon=True).start()
         if stdin_fd is not None:
             read_pasted_lines(stdin_fd, pasted)
         try:
@@ -199,6 +198,15 @@ async def login(
         return await _finish(settings, options, outcome, verifier, redirect, say, stderr, now)
     finally:
         await listener.stop()
+
+
+def _open_browser(url: str) -> None:
+    import webbrowser
+
+    try:
+        webbrowser.open(url)
+    except webbrowser.Error:
+        pass  # the URL is printed; the owner opens it by hand
 
 
 def read_pasted_lines(fd: int, deliver: Callable[[str], None]) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import socket
+import time
 from pathlib import Path
 
 from proxy.store import read_store, store_mode
@@ -143,3 +144,38 @@ def test_bad_usage_exits_2_with_one_sentence(tmp_path: Path) -> None:
     assert bad_port.proc.returncode == 2 and "--port 70000" in bad_port.stderr
     for run in (bad_scope, no_client, bad_port):
         assert "Traceback" not in run.output
+
+
+def test_opens_the_system_browser_unless_told_not_to(tmp_path: Path) -> None:
+    opened = tmp_path / "opened.txt"
+    browser = tmp_path / "browser.sh"
+    browser.write_text(f'#!/bin/sh\necho "$1" > {opened}\n')
+    browser.chmod(0o755)
+    with FakeSpotify().running() as fake:
+        env = {**fake.env(tmp_path / "token.json"), "BROWSER": str(browser)}
+        login = CliProcess(["login", "--port", str(free_port()), "--timeout", "30"], env, tmp_path)
+        url = login.wait_for_line(f"{fake.url}/authorize?")
+        deadline = time.monotonic() + 10
+        while not (opened.exists() and opened.read_text().strip()):
+            assert time.monotonic() < deadline, "the browser was not opened"
+            time.sleep(0.05)
+        assert opened.read_text().strip() == url
+        get(consent(url))
+        assert login.finish() == 0, login.output
+
+
+def test_unwritable_store_fails_but_print_env_still_hands_out_the_lines(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    with FakeSpotify().running() as fake:
+        port = free_port()
+        login = CliProcess(
+            ["login", "--no-browser", "--port", str(port), "--timeout", "30", "--print-env"],
+            fake.env(blocker / "token.json"),
+            tmp_path,
+        )
+        get(consent(login.wait_for_line(f"{fake.url}/authorize?")))
+        assert login.finish() == 1
+        issued = [token for token in fake.refresh_tokens if token in login.stdout]
+    assert "cannot be written" in login.stderr and "SPOTIFY_TOKEN_STORE" in login.stderr
+    assert len(issued) == 1 and f"SPOTIFY_REFRESH_TOKEN={issued[0]}" in login.stdout
