@@ -138,7 +138,8 @@ def _answer(
 
 
 def _item(raw: object, playing_type: object) -> Item | None:
-    if raw is None or playing_type in _ITEMLESS_TYPES:
+    # The isinstance check matters: a list or dict here is unhashable.
+    if raw is None or (isinstance(playing_type, str) and playing_type in _ITEMLESS_TYPES):
         return None
     if not isinstance(raw, dict):
         raise NormaliseError("item is not a JSON object")

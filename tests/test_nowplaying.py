@@ -276,6 +276,8 @@ def test_a_200_body_that_is_not_a_player_state_raises(payload: object) -> None:
         (_set("item.album.name", None), "album", None),
         (_set("item.album.images", {"url": "https://i.scdn.co/image/x"}), "image", None),
         (_set("item.album.images", [None, 5, {"width": 64}]), "image", None),
+        (_set("currently_playing_type", []), "title", "Song"),
+        (_set("currently_playing_type", {"ad": 1}), "title", "Song"),
     ],
 )
 def test_mistyped_optional_fields_fall_back(
