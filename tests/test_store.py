@@ -1,0 +1,125 @@
+"""The token store: 0600 from creation, atomic replace (a killed writer leaves old or new)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import stat
+import subprocess
+import sys
+import textwrap
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from proxy.store import StoredToken, StoreError, read_store, store_mode, write_store
+
+TOKEN = StoredToken(
+    refresh_token="refresh-secret",
+    client_id="0123456789abcdef0123456789abcdef",
+    scopes=("user-read-currently-playing",),
+    authorized_at=datetime(2026, 6, 1, 10, tzinfo=UTC),
+    seed_sha256=None,
+)
+
+
+def test_round_trip_and_format(tmp_path: Path) -> None:
+    path = tmp_path / "deep" / "token.json"
+    write_store(path, TOKEN)
+    assert read_store(path) == TOKEN
+    data = json.loads(path.read_text())
+    assert set(data) == {"refresh_token", "client_id", "scopes", "authorized_at", "seed_sha256"}
+    assert data["authorized_at"] == "2026-06-01T10:00:00Z"
+    assert store_mode(path) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert os.listdir(path.parent) == ["token.json"]  # no temp file left behind
+
+
+def test_the_file_is_private_even_with_a_permissive_umask(tmp_path: Path) -> None:
+    old = os.umask(0)
+    try:
+        write_store(tmp_path / "token.json", TOKEN)
+    finally:
+        os.umask(old)
+    assert store_mode(tmp_path / "token.json") == 0o600
+
+
+def test_a_missing_store_is_none(tmp_path: Path) -> None:
+    assert read_store(tmp_path / "nothing.json") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "{",
+        "[]",
+        '{"client_id": "x"}',
+        '{"refresh_token": 1, "client_id": "x"}',
+        '{"refresh_token": "t", "client_id": "x", "scopes": "a b"}',
+        '{"refresh_token": "t", "client_id": "x", "authorized_at": "yesterday"}',
+    ],
+)
+def test_an_unusable_store_is_one_sentence_without_the_token(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "token.json"
+    path.write_text(text)
+    with pytest.raises(StoreError) as caught:
+        read_store(path)
+    message = str(caught.value)
+    assert "mkdocs-spotify login" in message
+    assert "\n" not in message
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__
+
+
+def test_an_unreadable_store_says_what_to_fix(tmp_path: Path) -> None:
+    path = tmp_path / "token.json"
+    path.mkdir()  # reading a directory fails whoever runs the test, root included
+    with pytest.raises(StoreError, match="cannot be read"):
+        read_store(path)
+
+
+WRITER = textwrap.dedent(
+    """
+    import sys
+    from datetime import UTC, datetime
+    from pathlib import Path
+    from proxy.store import StoredToken, write_store
+    path = Path(sys.argv[1])
+    for i in range(1_000_000):
+        write_store(path, StoredToken("token-%d-" % i + "x" * 4000, "c", ("s",),
+                                      datetime(2026, 1, 1, tzinfo=UTC)))
+        if i == 0:
+            print("ready", flush=True)
+    """
+)
+
+
+def test_a_writer_killed_midway_leaves_a_whole_file(tmp_path: Path) -> None:
+    path = tmp_path / "token.json"
+    write_store(path, TOKEN)
+    for attempt in range(12):
+        writer = subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(path)],
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=Path(__file__).resolve().parent.parent,
+        )
+        assert writer.stdout is not None
+        assert writer.stdout.readline().strip() == "ready"
+        time.sleep(0.003 * attempt)
+        writer.send_signal(signal.SIGKILL)
+        writer.wait(10)
+        writer.stdout.close()
+
+        stored = read_store(path)  # never half a file
+        assert stored is not None
+        assert stored.refresh_token.startswith("token-")
+        assert stored.refresh_token.endswith("x" * 4000)
+        assert store_mode(path) == 0o600
+    leftovers = [p for p in os.listdir(tmp_path) if p != "token.json"]
+    # A kill between mkstemp and rename can leave a private temp file, never a broken store.
+    for name in leftovers:
+        assert name.startswith(".token-") and store_mode(tmp_path / name) == 0o600
