@@ -1,0 +1,150 @@
+"""The demo session: a believable, endlessly repeating session that always normalises."""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+import pytest
+
+from proxy.demo import CYCLE_MS, DemoSession, fake_id
+from proxy.nowplaying import NowPlaying, normalise
+
+START_MS = 1_790_000_000_000
+STEP_MS = 250
+SPOTIFY_ID = re.compile(r"[0-9A-Za-z]{22}")
+
+
+def answer_at(session: DemoSession, offset_ms: int) -> NowPlaying:
+    status, payload = session.reply(START_MS + offset_ms)
+    return normalise(status, payload, START_MS + offset_ms)
+
+
+@pytest.fixture(scope="module")
+def cycle() -> list[NowPlaying]:
+    """Every answer over one whole cycle, a quarter of a second apart (each one normalised)."""
+    session = DemoSession(START_MS)
+    return [answer_at(session, offset) for offset in range(0, CYCLE_MS, STEP_MS)]
+
+
+def test_the_cycle_lasts_three_to_four_minutes() -> None:
+    assert 180_000 <= CYCLE_MS <= 240_000
+
+
+def test_the_cycle_repeats_forever() -> None:
+    session = DemoSession(START_MS)
+
+    for offset in (0, 30_000, 100_000, 160_000, 200_000, 230_000):
+        later = offset + 5 * CYCLE_MS
+        assert answer_at(session, offset) | {"fetched_at": 0} == answer_at(session, later) | {
+            "fetched_at": 0
+        }
+
+
+def test_the_cycle_plays_several_tracks_by_different_artists(cycle: list[NowPlaying]) -> None:
+    tracks = {
+        answer["item"]["title"]: answer["item"]
+        for answer in cycle
+        if answer["item"] is not None and answer["item"]["type"] == "track"
+    }
+
+    assert 3 <= len(tracks) <= 4
+    artists = {track["artists"][0]["name"] for track in tracks.values()}
+    albums = {track["album"]["name"] for track in tracks.values() if track["album"]}
+    assert len(artists) == len(tracks) and len(albums) == len(tracks)
+    assert any(track["explicit"] for track in tracks.values())
+    assert any(len(title) > 60 for title in tracks)
+    for track in tracks.values():
+        assert 40_000 <= track["duration_ms"] <= 60_000
+
+
+def test_the_cycle_has_an_episode_credited_to_its_show(cycle: list[NowPlaying]) -> None:
+    episodes = [a["item"] for a in cycle if a["item"] and a["item"]["type"] == "episode"]
+
+    assert episodes
+    assert episodes[0]["album"] is not None
+    assert episodes[0]["artists"][0]["name"] == episodes[0]["album"]["name"]
+
+
+def test_the_cycle_pauses_with_progress_frozen(cycle: list[NowPlaying]) -> None:
+    paused = [answer for answer in cycle if answer["status"] == "paused"]
+
+    assert len(paused) * STEP_MS >= 10_000
+    assert len({answer["progress_ms"] for answer in paused}) == 1
+    assert all(answer["item"] is not None for answer in paused)
+
+
+def test_the_cycle_goes_idle_with_a_204() -> None:
+    session = DemoSession(START_MS)
+    replies = [session.reply(START_MS + offset) for offset in range(0, CYCLE_MS, 1_000)]
+
+    idle = [reply for reply in replies if reply == (204, None)]
+    assert len(idle) >= 10
+    assert all(status in (200, 204) for status, _ in replies)
+
+
+def test_progress_advances_with_time_and_tracks_roll_over(cycle: list[NowPlaying]) -> None:
+    changes = 0
+    for before, after in itertools.pairwise(cycle):
+        if before["status"] != "playing" or after["status"] != "playing":
+            continue
+        assert before["item"] is not None and after["item"] is not None
+        assert before["progress_ms"] is not None and after["progress_ms"] is not None
+        if before["item"]["title"] == after["item"]["title"]:
+            assert after["progress_ms"] - before["progress_ms"] == STEP_MS
+        else:
+            # The previous item was at its end; a next track starts from the beginning (an
+            # episode may be picked up where it was left).
+            assert before["progress_ms"] + STEP_MS >= before["item"]["duration_ms"]
+            if after["item"]["type"] == "track":
+                assert after["progress_ms"] < STEP_MS
+            changes += 1
+    assert changes >= 3
+
+
+def test_every_moment_normalises_with_links_and_no_images(cycle: list[NowPlaying]) -> None:
+    statuses = {answer["status"] for answer in cycle}
+    assert statuses == {"playing", "paused", "idle"}
+    for answer in cycle:
+        item = answer["item"]
+        if item is None:
+            continue
+        assert item["url"] is not None
+        assert SPOTIFY_ID.fullmatch(item["url"].rsplit("/", 1)[1])
+        assert all(artist["url"] for artist in item["artists"])
+        assert item["album"] is not None and item["album"]["url"] is not None
+        # Made-up image URLs would render as broken images; the widget shows its placeholder.
+        assert item["image"] is None
+
+
+def test_a_session_starts_at_the_first_track_whenever_it_starts() -> None:
+    early, late = DemoSession(0), DemoSession(START_MS)
+
+    first = normalise(*late.reply(START_MS), START_MS)
+    assert first["status"] == "playing"
+    assert first["progress_ms"] == 0
+    assert normalise(*early.reply(0), 0)["item"] == first["item"]
+
+
+def test_a_clock_stepping_back_still_gets_an_answer() -> None:
+    session = DemoSession(START_MS)
+
+    status, payload = session.reply(START_MS - 1_000)
+
+    assert normalise(status, payload, START_MS)["status"] in ("playing", "paused", "idle")
+
+
+def test_editing_a_reply_does_not_change_the_session() -> None:
+    session = DemoSession(START_MS)
+    _, payload = session.reply(START_MS)
+    assert payload is not None
+    payload["item"]["name"] = "changed"  # type: ignore[index]
+
+    _, again = session.reply(START_MS)
+
+    assert again is not None and again["item"]["name"] != "changed"  # type: ignore[index]
+
+
+def test_fake_ids_look_like_spotify_ids() -> None:
+    assert SPOTIFY_ID.fullmatch(fake_id("track:Paper Lanterns"))
+    assert fake_id("a") == fake_id("a") != fake_id("b")
