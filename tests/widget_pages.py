@@ -144,9 +144,20 @@ class WidgetServer:
         app.router.add_get("/", self._page)
         app.router.add_get("/assets/spotify/{name}", self._asset)
         app.router.add_get("/api/v1/now-playing", self._now_playing)
-        if self.static_dir is not None:
-            app.router.add_static("/site/", self.static_dir)
+        app.router.add_get("/site/{path:.*}", self._static)
         return app
+
+    async def _static(self, request: web.Request) -> web.StreamResponse:
+        """A built site under /site/, with directory URLs served by their index.html."""
+        if self.static_dir is None:
+            raise web.HTTPNotFound()
+        root = self.static_dir.resolve()
+        path = (root / request.match_info["path"]).resolve()
+        if path.is_dir():
+            path = path / "index.html"
+        if not path.is_relative_to(root) or not path.is_file():
+            raise web.HTTPNotFound()
+        return web.FileResponse(path)
 
     @web.middleware
     async def _headers(self, request: web.Request, handler: Any) -> web.StreamResponse:

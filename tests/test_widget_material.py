@@ -1,0 +1,125 @@
+"""The widget in a real Material site (built by `mkdocs build`): instant navigation and palette.
+
+The site is served by the test server under /site/ with `site_url` pointing there (Material only
+intercepts links listed in the sitemap), and the plugin's `proxy_url: /api` sends the widget to the
+test server's JSON endpoint on the same origin.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser
+
+from tests.fakes.browser import chromium
+from tests.sites import build_site
+from tests.widget_pages import Answer, Tab, WidgetServer, now_playing, open_tab, track_item
+
+pytestmark = pytest.mark.browser
+
+PALETTE = [
+    {"scheme": "default", "toggle": {"icon": "material/weather-night", "name": "Dark mode"}},
+    {"scheme": "slate", "toggle": {"icon": "material/weather-sunny", "name": "Light mode"}},
+]
+
+
+def material(features: list[str]) -> dict[str, Any]:
+    # font: false keeps Material from calling Google Fonts (no internet in tests).
+    return {"name": "material", "features": features, "palette": PALETTE, "font": False}
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with chromium() as browser:
+        yield browser
+
+
+def served_site(root: Path, **options: Any) -> Iterator[WidgetServer]:
+    """Start the server first (its port goes into site_url), then build the site into it."""
+    site_dir = root / "site"
+    site_dir.mkdir(parents=True)
+    with WidgetServer(static_dir=site_dir).running() as server:
+        build_site(root, site_url=server.url("/site/"), spotify={"proxy_url": "/api"}, **options)
+        yield server
+
+
+@pytest.fixture(scope="module")
+def footer_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WidgetServer]:
+    root = tmp_path_factory.mktemp("material-footer")
+    yield from served_site(root, theme=material(["navigation.instant"]))
+
+
+@pytest.fixture
+def tab(browser: Browser) -> Iterator[Tab]:
+    tab = open_tab(browser)
+    yield tab
+    tab.page.context.close()
+
+
+def wait_for_hits(server: WidgetServer, tab: Tab, expected: int) -> None:
+    deadline = time.monotonic() + 5
+    while len(server.hits) < expected and time.monotonic() < deadline:
+        tab.page.wait_for_timeout(20)
+    tab.page.wait_for_timeout(150)
+    assert len(server.hits) == expected
+
+
+def test_instant_navigation_leaves_exactly_one_live_widget(
+    footer_site: WidgetServer, tab: Tab
+) -> None:
+    footer_site.answer = Answer(body=now_playing(track_item(duration_ms=600000), progress_ms=0))
+    tab.page.clock.install()
+    tab.page.goto(footer_site.url("/site/"))
+    tab.wait_for_state("playing")
+    tab.page.evaluate("window.__sameDocument = true")
+
+    footer_site.answer = Answer(body=now_playing(track_item("After Navigation")))
+    tab.page.locator(".md-nav__link", has_text="About").first.click()
+    tab.page.wait_for_url("**/about/")
+    tab.page.locator("spotify-now-playing .snp-title", has_text="After Navigation").wait_for()
+    assert tab.page.evaluate("window.__sameDocument") is True  # Material swapped the page in place
+    assert tab.page.locator("spotify-now-playing").count() == 1
+
+    # Only the live widget keeps fetching: the removed one's timers are gone.
+    footer_site.hits.clear()
+    tab.page.clock.run_for(31000)
+    wait_for_hits(footer_site, tab, 1)
+    assert tab.problems == []
+
+
+# The computed colour of a CSS custom property, resolved in the widget's own context.
+RESOLVE = """(el, name) => {
+  const probe = document.createElement("i");
+  probe.style.color = `var(${name})`;
+  el.append(probe);
+  const colour = getComputedStyle(probe).color;
+  probe.remove();
+  return colour;
+}"""
+COLOURS = "el => [getComputedStyle(el).color, getComputedStyle(el.firstChild).backgroundColor]"
+
+
+def test_the_footer_widget_follows_materials_palette(footer_site: WidgetServer, tab: Tab) -> None:
+    tab.page.goto(footer_site.url("/site/"))
+    tab.wait_for_state("playing")
+    widget = tab.page.locator(".md-footer spotify-now-playing")
+
+    def footer_colours() -> list[str]:
+        return [
+            widget.evaluate(RESOLVE, "--md-footer-fg-color--light"),
+            widget.evaluate(RESOLVE, "--md-footer-bg-color"),
+        ]
+
+    light = widget.evaluate(COLOURS)
+    assert light == footer_colours()
+
+    tab.page.locator("label[title='Dark mode']").click()
+    tab.page.wait_for_selector("body[data-md-color-scheme=slate]")
+    dark = widget.evaluate(COLOURS)
+    assert dark == footer_colours()
+    assert dark != light
+    assert tab.problems == []
