@@ -52,3 +52,6 @@ def test_missing_client_id_fails_with_the_fix(tmp_path: Path) -> None:
     assert doctor.stdout.startswith("FAIL  SPOTIFY_CLIENT_ID is not set")
     assert "developer.spotify.com/dashboard" in doctor.stdout
     assert "Traceback" not in doctor.output
+    malformed = run_cli(["doctor"], {"SPOTIFY_CLIENT_ID": "my-app"}, tmp_path)
+    assert malformed.proc.returncode == 1
+    assert "FAIL  SPOTIFY_CLIENT_ID does not look like a Spotify client id" in malformed.stdout

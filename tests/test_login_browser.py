@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser
 
 from proxy.store import read_store, store_mode
 from tests.fakes.browser import chromium
@@ -12,9 +14,17 @@ from tests.fakes.spotify import CLIENT_SECRET, FakeSpotify
 from tests.login_process import CliProcess, free_port
 
 
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with chromium() as launched:
+        yield launched
+
+
 @pytest.mark.browser
 @pytest.mark.parametrize("secret", [CLIENT_SECRET, None], ids=["confidential", "public"])
-def test_agree_in_chromium_writes_the_store(tmp_path: Path, secret: str | None) -> None:
+def test_agree_in_chromium_writes_the_store(
+    browser: Browser, tmp_path: Path, secret: str | None
+) -> None:
     store = tmp_path / "config" / "token.json"
     with FakeSpotify(client_secret=secret).running() as fake:
         port = free_port()
@@ -24,8 +34,8 @@ def test_agree_in_chromium_writes_the_store(tmp_path: Path, secret: str | None) 
             tmp_path,
         )
         url = login.wait_for_line(f"{fake.url}/authorize?")
-        with chromium() as browser:
-            page = browser.new_page()
+        with browser.new_context() as context:
+            page = context.new_page()
             page.goto(url)
             page.click("#agree")
             page.wait_for_url(f"http://127.0.0.1:{port}/callback?*")
@@ -55,7 +65,7 @@ def test_agree_in_chromium_writes_the_store(tmp_path: Path, secret: str | None) 
 
 
 @pytest.mark.browser
-def test_cancel_in_chromium_is_access_denied(tmp_path: Path) -> None:
+def test_cancel_in_chromium_is_access_denied(browser: Browser, tmp_path: Path) -> None:
     store = tmp_path / "token.json"
     with FakeSpotify().running() as fake:
         port = free_port()
@@ -65,8 +75,8 @@ def test_cancel_in_chromium_is_access_denied(tmp_path: Path) -> None:
             tmp_path,
         )
         url = login.wait_for_line(f"{fake.url}/authorize?")
-        with chromium() as browser:
-            page = browser.new_page()
+        with browser.new_context() as context:
+            page = context.new_page()
             page.goto(url)
             page.click("#cancel")
             page.wait_for_url(f"http://127.0.0.1:{port}/callback?*")

@@ -16,11 +16,13 @@ from tests.fakes.spotify import CLIENT_SECRET, FakeSpotify
 from tests.login_process import CliProcess, consent, free_port, get, run_cli
 
 
-def start_login(fake: FakeSpotify, tmp_path: Path, *extra: str) -> tuple[CliProcess, str, int]:
+def start_login(
+    fake: FakeSpotify, tmp_path: Path, *extra: str, seed: str | None = None
+) -> tuple[CliProcess, str, int]:
     port = free_port()
     login = CliProcess(
         ["login", "--no-browser", "--port", str(port), "--timeout", "30", *extra],
-        fake.env(tmp_path / "token.json"),
+        fake.env(tmp_path / "token.json", refresh_token=seed),
         tmp_path,
     )
     return login, login.wait_for_line(f"{fake.url}/authorize?"), port
@@ -50,7 +52,7 @@ def test_pasted_redirect_with_print_env(tmp_path: Path) -> None:
 
 def test_end_of_stdin_keeps_waiting_and_bad_state_is_refused(tmp_path: Path) -> None:
     with FakeSpotify().running() as fake:
-        login, url, port = start_login(fake, tmp_path)
+        login, url, port = start_login(fake, tmp_path, seed="an-old-seed-token")
         login.close_stdin()
         redirect = consent(url)
         base = f"http://127.0.0.1:{port}"
@@ -65,6 +67,9 @@ def test_end_of_stdin_keeps_waiting_and_bad_state_is_refused(tmp_path: Path) -> 
         assert token is not None and store_mode(tmp_path / "token.json") == 0o600
         for known in [*fake.secrets_in_play(), CLIENT_SECRET]:
             assert known not in login.output
+    # The old seed in the environment would win over the new store: login says so.
+    assert "SPOTIFY_REFRESH_TOKEN is also set" in login.stderr
+    assert "an-old-seed-token" not in login.output
     assert "Authorization" not in fake.last_token_form  # Basic auth went in the header
     assert "client_id" not in fake.last_token_form
 
