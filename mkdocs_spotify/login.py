@@ -338,7 +338,7 @@ async def _finish(
         say(f"SPOTIFY_AUTHORIZED_AT={stamp}")
     if status == EXIT_OK:
         say(
-            "Next: `mkdocs-spotify doctor` checks the setup, `mkdocs-spotify proxy` serves the "
+            "\nNext: `mkdocs-spotify doctor` checks the setup, `mkdocs-spotify proxy` serves the "
             "widget from this machine"
             + (
                 "; on a server, set the lines above (the secret, if any, too)."
