@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import copy
+import json
+import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +19,7 @@ from proxy.nowplaying import (
     safe_spotify_url,
 )
 from tests.fakes import payloads
+from tests.test_nowplaying_properties import assert_item_shape
 
 FETCHED_AT = 1_718_000_001_234
 SHOW_URL = "https://open.spotify.com/show/38bS44xjbVVZ3No3ByF1dJ"
@@ -446,3 +450,15 @@ def test_normalise_leaves_the_payload_alone() -> None:
     normalise(200, reply, FETCHED_AT)
 
     assert reply == before
+
+
+def test_the_documented_examples_have_the_answer_shape() -> None:
+    doc = (Path(__file__).parent.parent / "docs" / "json-api.md").read_text()
+    examples = [json.loads(block) for block in re.findall(r"```json\n(.*?)```", doc, re.S)]
+
+    assert {example["status"] for example in examples} == {"playing", "paused", "idle"}
+    for example in examples:
+        assert list(example) == list(normalise(204, None, FETCHED_AT))
+        for item in (example["item"], example["last_played"]):
+            if item is not None:
+                assert_item_shape(item)
