@@ -30,7 +30,8 @@ class ProxyUrl(BaseConfigOption[str]):
             absolute = parts.scheme in {"http", "https"} and bool(parts.hostname)
         except ValueError:
             raise problem from None
-        root_relative = url.startswith("/") and not url.startswith("//")
+        # "/" alone would be the site itself, never a proxy.
+        root_relative = url.startswith("/") and not url.startswith("//") and url.strip("/") != ""
         if not (absolute or root_relative) or parts.query or parts.fragment:
             raise problem
         return url.rstrip("/")
