@@ -264,3 +264,24 @@ def open_tab(browser: Browser, **context_options: Any) -> Tab:
         ),
     )
     return tab
+
+
+@contextmanager
+def serving(app: web.Application) -> Iterator[str]:
+    """Serve an aiohttp app (e.g. the real proxy's `create_app`) on 127.0.0.1; yields its base URL."""
+    with background_loop() as loop:
+        runner = web.AppRunner(app)
+
+        async def start() -> str:
+            await runner.setup()
+            site = web.TCPSite(runner, "127.0.0.1", 0)
+            await site.start()
+            server = site._server
+            assert server is not None and server.sockets  # type: ignore[attr-defined]
+            return f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"  # type: ignore[attr-defined]
+
+        base = asyncio.run_coroutine_threadsafe(start(), loop).result(10)
+        try:
+            yield base
+        finally:
+            asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(10)

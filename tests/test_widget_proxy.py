@@ -1,0 +1,123 @@
+"""The widget in front of the real proxy (`create_app`) in front of the fake Spotify.
+
+The page and the proxy are on different origins, as in production, so CORS is exercised too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser
+
+from proxy.app import create_app
+from proxy.settings import Settings
+from tests.fakes import payloads
+from tests.fakes.browser import chromium
+from tests.fakes.spotify import FakeSpotify, Reply
+from tests.widget_pages import Tab, WidgetServer, open_tab, serving
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with chromium() as browser:
+        yield browser
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeSpotify]:
+    with FakeSpotify().running() as fake:
+        yield fake
+
+
+@pytest.fixture
+def page_server() -> Iterator[WidgetServer]:
+    with WidgetServer().running() as server:
+        yield server
+
+
+def owner_settings(fake: FakeSpotify, page_server: WidgetServer, store: Path) -> Settings:
+    return fake.settings(
+        refresh_token=fake.issue_refresh_token(),
+        token_store=store,
+        allowed_origins=(page_server.origin,),
+        cache_ttl=0.2,
+    )
+
+
+@pytest.fixture
+def tab(browser: Browser) -> Iterator[Tab]:
+    tab = open_tab(browser)
+    yield tab
+    tab.page.context.close()
+
+
+def point_at(page_server: WidgetServer, proxy_url: str) -> None:
+    page_server.attributes = {"proxy-url": proxy_url, "min-interval": "1", "max-interval": "2"}
+
+
+def test_a_spotify_track_renders_through_the_proxy(
+    fake: FakeSpotify, page_server: WidgetServer, tab: Tab, tmp_path: Path
+) -> None:
+    fake.player = Reply(200, payloads.currently_playing(payloads.track("Karma Police")))
+    with serving(create_app(owner_settings(fake, page_server, tmp_path / "t.json"))) as proxy:
+        point_at(page_server, proxy)
+        tab.page.goto(page_server.url("/"))
+        tab.wait_for_state("playing")
+        widget = tab.page.locator("spotify-now-playing")
+        assert widget.locator(".snp-title").inner_text() == "Karma Police"
+        assert widget.locator(".snp-by").inner_text() == "Artist"
+        album = widget.locator("a.snp-art")
+        assert album.get_attribute("href") == (
+            "https://open.spotify.com/album/1DFixLWuPkv3KT3TnV35m3"
+        )
+        assert (album.locator("img").get_attribute("src") or "").startswith("https://i.scdn.co/")
+        assert tab.problems == []
+
+        # A track change on Spotify appears in the page and is announced.
+        fake.player = Reply(
+            200, payloads.currently_playing(payloads.track("Lucky", track_id="1" * 22))
+        )
+        widget.locator(".snp-title", has_text="Lucky").wait_for(timeout=5000)
+        assert "Lucky" in widget.locator("[aria-live=polite]").inner_text()
+    # The proxy is gone (connection refused): the last state stays, marked, without page errors.
+    tab.wait_for_state("offline")
+    assert widget.locator(".snp-title").inner_text() == "Lucky"
+    assert widget.locator(".snp-label").inner_text() == "Spotify status unavailable"
+    assert [p for p in tab.problems if "Failed to load resource" not in p] == []
+
+
+def test_hostile_spotify_metadata_stays_text_and_links_stay_on_spotify(
+    fake: FakeSpotify, page_server: WidgetServer, tab: Tab, tmp_path: Path
+) -> None:
+    nasty = '<img src=x onerror="window.pwned=1"><a id="injected" href="javascript:alert(1)">x</a>'
+    track = payloads.track(nasty, artist=nasty, image_url="https://evil.example/cover.png")
+    track["external_urls"]["spotify"] = "javascript:alert(1)"
+    track["album"]["external_urls"]["spotify"] = "https://evil.example/album"
+    fake.player = Reply(200, payloads.currently_playing(track))
+    with serving(create_app(owner_settings(fake, page_server, tmp_path / "t.json"))) as proxy:
+        point_at(page_server, proxy)
+        tab.page.goto(page_server.url("/"))
+        tab.wait_for_state("playing")
+        widget = tab.page.locator("spotify-now-playing")
+        assert widget.locator(".snp-title").inner_text() == nasty
+        assert widget.locator("#injected").count() == 0
+        assert widget.locator("img").count() == 0
+        hrefs = widget.locator("a").evaluate_all("links => links.map(a => a.href)")
+        assert hrefs and all(href.startswith("https://open.spotify.com/") for href in hrefs)
+        assert tab.page.evaluate("window.pwned") is None
+        assert tab.problems == []
+
+
+def test_the_demo_proxy_feeds_the_widget(page_server: WidgetServer, tab: Tab) -> None:
+    settings = Settings(demo=True, allowed_origins=(page_server.origin,))
+    with serving(create_app(settings)) as proxy:
+        point_at(page_server, proxy)
+        tab.page.goto(page_server.url("/"))
+        tab.page.wait_for_selector("spotify-now-playing[data-state]")
+        state = tab.page.locator("spotify-now-playing").get_attribute("data-state")
+        assert state in ("playing", "paused", "last", "idle")
+        assert tab.problems == []
