@@ -33,6 +33,11 @@ MISSING_PROXY_URL = (
     "or switch the plugin off with `enabled: false`."
 )
 
+MIXED_CONTENT = (
+    "proxy_url is plain http while site_url is https, and browsers block that request: "
+    "serve the proxy over https and set proxy_url to its https:// address."
+)
+
 
 class SpotifyPlugin(BasePlugin[SpotifyConfig]):  # type: ignore[no-untyped-call]
     def __init__(self) -> None:
@@ -99,6 +104,10 @@ class SpotifyPlugin(BasePlugin[SpotifyConfig]):  # type: ignore[no-untyped-call]
             return self._start_dev_proxy(config).url
         if self.config.proxy_url is None:
             raise PluginError(MISSING_PROXY_URL)
+        if (config.site_url or "").startswith("https:") and self.config.proxy_url.startswith(
+            "http:"
+        ):
+            log.warning(MIXED_CONTENT)
         return self.config.proxy_url
 
     def _start_dev_proxy(self, config: MkDocsConfig) -> DevProxy:

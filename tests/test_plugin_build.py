@@ -239,3 +239,22 @@ def test_the_owners_own_stylesheet_wins(tmp_path: Path) -> None:
     assert (site.site_dir / SCRIPT).read_bytes() == (ASSETS / Path(SCRIPT).name).read_bytes()
     links = parse(site.html("index.html")).stylesheets
     assert [href for href in links if href.endswith("spotify-now-playing.css")] == [STYLESHEET]
+
+
+def test_a_site_under_a_path_links_the_404_page_assets_from_that_path(tmp_path: Path) -> None:
+    site = build_site(tmp_path, site_url="https://example.com/blog/")
+
+    page = parse(site.html("404.html"))
+    assert [s["src"] for s in page.scripts if "spotify" in (s["src"] or "")] == [f"/blog/{SCRIPT}"]
+    assert f"/blog/{STYLESHEET}" in page.stylesheets
+
+
+def test_an_http_proxy_for_an_https_site_is_a_warning(tmp_path: Path) -> None:
+    site = write_site(
+        tmp_path, site_url="https://blog.example.com/", spotify={"proxy_url": "http://p.example"}
+    )
+
+    result = build(site, strict=True)
+
+    assert result.returncode == 1
+    assert "proxy_url is plain http while site_url is https" in result.output
