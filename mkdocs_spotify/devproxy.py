@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from proxy.app import create_app
 from proxy.settings import (
     Settings,
     SettingsError,
@@ -108,8 +109,6 @@ class DevProxy:
         asyncio.set_event_loop(loop)
         runner: web.AppRunner | None = None
         try:
-            from proxy.app import create_app
-
             app = create_app(self.settings)
             # The serve console is the owner's: requests show only when they asked for them.
             if self.settings.access_log:
