@@ -104,9 +104,10 @@ def safe_image_url(value: object) -> str | None:
 
 
 def pick_image(images: object) -> Image | None:
-    """The image that best fills a ~64 px box: the smallest at least that size, else the widest.
+    """The image that best fills a ~64 px box: the smallest at least that size, else the first.
 
-    Spotify lists images widest first; an image without a usable size stays in that order.
+    Spotify lists images widest first, so "the first" is the widest when all are too small, and
+    the likeliest to be big enough when their sizes are unknown.
     """
     usable = _images(images)
     if not usable:
