@@ -57,6 +57,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
         clock=clock,
     )
     app[CACHE] = cache
+    app.on_cleanup.append(_close_cache)
     handlers = Handlers(settings, cache, tokens)
     app[HANDLERS] = handlers
     _add_routes(app.router, handlers)
@@ -77,6 +78,10 @@ def _add_routes(router: web.UrlDispatcher, h: Handlers) -> None:
         resource.add_route("OPTIONS", h.preflight)
         resource.add_route("*", h.method_not_allowed)
     router.add_route("*", "/{tail:.*}", h.not_found)
+
+
+async def _close_cache(app: web.Application) -> None:
+    await app[CACHE].close()
 
 
 async def _client_session(app: web.Application) -> AsyncIterator[None]:

@@ -8,6 +8,7 @@ any window D whatever the traffic. The decision is the pure function `decide`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import enum
 import logging
 from collections.abc import Awaitable, Callable
@@ -99,6 +100,14 @@ class NowPlayingCache:
         except TimeoutError:
             return self._stale
         return self.current()
+
+    async def close(self) -> None:
+        """Stop the call in flight, if any, when the app shuts down."""
+        task = self._in_flight
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
     async def _update(self) -> None:
         self._last_attempt = self.clock.monotonic()
