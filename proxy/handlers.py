@@ -86,6 +86,10 @@ class Handlers:
         body: dict[str, Any] = {"status": "ok" if problem is None else "unavailable"}
         if problem is not None:
             body["reason"] = problem
+        # Not a readiness failure (stale answers still flow) but the first thing to look at.
+        body["upstream"] = "live" if failure is None else "stale"
+        if failure is not None and str(failure) != problem:
+            body["upstream_problem"] = str(failure)
         body.update(grant_report(status.authorized_at, self.tokens.clock.now()))
         return body, problem is None
 

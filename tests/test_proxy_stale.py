@@ -43,11 +43,15 @@ async def test_a_failure_serves_the_last_good_answer_as_stale(
     assert stale["stale"] is True
     assert stale["item"] == good["item"]
     assert stale["fetched_at"] == good["fetched_at"]
+    ready = await (await client.get("/readyz")).json()
+    assert ready["upstream"] == "stale"
+    assert ready["upstream_problem"]
 
     fake_spotify.player = Reply(200, payloads.currently_playing(payloads.track("Good again")))
     clock.advance(owner_settings.cache_ttl)
     fresh = await (await client.get("/v1/now-playing")).json()
     assert fresh["stale"] is False
+    assert (await (await client.get("/readyz")).json())["upstream"] == "live"
 
 
 @pytest.mark.parametrize("failure", FAILURES.values(), ids=FAILURES.keys())
