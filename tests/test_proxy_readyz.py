@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -77,3 +77,14 @@ async def test_one_warning_a_day_in_the_last_30_days_then_an_error(
     assert [r.levelno for r in messages] == [logging.WARNING, logging.WARNING, logging.ERROR]
     assert "expires in 20 days" in messages[0].getMessage()
     assert all("mkdocs-spotify login" in r.getMessage() for r in messages)
+
+
+async def test_the_warning_is_logged_at_start_up(
+    owner_settings: Settings, start_proxy: StartProxy, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, "mkdocs_spotify.proxy")
+    now = datetime.now(UTC)
+    settings = replace(owner_settings, authorized_at=now - timedelta(days=170))
+    await start_proxy(settings)  # the real clock
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any("grant expires in" in w and "mkdocs-spotify login" in w for w in warnings)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+
+import pytest
 
 from proxy.clock import ManualClock
 from proxy.grant import seed_fingerprint
@@ -79,3 +82,27 @@ async def test_without_a_seed_the_store_is_used(
 
         assert await rotating(start_proxy, clock, settings) == 200
         assert fake.last_token_form["refresh_token"] == token
+
+
+async def test_an_unwritable_store_keeps_the_rotated_token_in_memory_and_says_so(
+    tmp_path: Path,
+    start_proxy: StartProxy,
+    clock: ManualClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    async with FakeSpotify(rotate_refresh_tokens=True, access_token_lifetime=100) as fake:
+        settings = fake.settings(
+            refresh_token=fake.issue_refresh_token(), token_store=blocker / "token.json"
+        )
+        client = await start_proxy(settings, clock)
+        assert (await client.get("/v1/now-playing")).status == 200
+        clock.advance(100)  # the access token expires: refresh with the rotated token
+        data = await (await client.get("/v1/now-playing")).json()
+
+    assert data["stale"] is False
+    assert fake.token_calls == 2
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 2  # once per rotation, each one news
+    assert "cannot be written" in errors[0] and "mkdocs-spotify login" in errors[0]
