@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from mkdocs_spotify.config import SpotifyConfig
 from tests.sites import build, write_site
 
 URL = "https://proxy.example.com"
@@ -38,8 +39,42 @@ BAD = [
 ]
 
 
+def validate(options: dict[str, Any]) -> list[tuple[str, str]]:
+    config = SpotifyConfig()
+    config.load_dict(options)
+    failed, _ = config.validate()
+    return [(key, str(error)) for key, error in failed]
+
+
 @pytest.mark.parametrize(("options", "key", "sentence"), BAD, ids=[str(b[0]) for b in BAD])
-def test_a_bad_option_gives_its_sentence(
+def test_a_bad_option_gives_its_sentence(options: dict[str, Any], key: str, sentence: str) -> None:
+    failed = validate({"proxy_url": URL, **options})
+
+    assert len(failed) == 1
+    assert failed[0][0] == key
+    assert sentence in failed[0][1]
+
+
+def test_good_options_pass_and_are_normalised() -> None:
+    config = SpotifyConfig()
+    config.load_dict({"proxy_url": " https://p.example/base/ ", "labels": {"open": " Écouter "}})
+
+    assert config.validate() == ([], [])
+    assert config.proxy_url == "https://p.example/base"
+    assert config.labels == {"open": "Écouter"}
+    assert (config.min_interval, config.max_interval, config.dev_proxy_port) == (5, 60, 0)
+
+
+# The same sentences through the real command line: exit code 1, MkDocs' framing, no traceback.
+CLI_CASES = [
+    next(case for case in BAD if case[1] == key) for key in ("proxy_url", "max_interval", "labels")
+]
+
+
+@pytest.mark.parametrize(
+    ("options", "key", "sentence"), CLI_CASES, ids=["url", "interval", "label"]
+)
+def test_mkdocs_build_stops_with_the_sentence(
     tmp_path: Path, options: dict[str, Any], key: str, sentence: str
 ) -> None:
     result = build(write_site(tmp_path, spotify={"proxy_url": URL, **options}))
