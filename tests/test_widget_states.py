@@ -35,17 +35,6 @@ def tab(browser: Browser) -> Iterator[Tab]:
     tab.page.context.close()
 
 
-def run_until_state(tab: Tab, state: str, seconds: int) -> None:
-    """Advance the page clock in steps, giving real requests real time to land in between."""
-    widget = tab.page.locator("spotify-now-playing")
-    for _ in range(0, seconds, 5):
-        if widget.get_attribute("data-state") == state:
-            return
-        tab.page.clock.run_for(5000)
-        tab.page.wait_for_timeout(30)
-    tab.wait_for_state(state)
-
-
 def network_noise(problem: str) -> bool:
     """The browser's own log line for a failed request: expected when the proxy is down."""
     return "Failed to load resource" in problem
@@ -132,7 +121,7 @@ def test_a_proxy_going_away_keeps_the_last_state_marked(server: WidgetServer, ta
     # ...and comes back.
     tab.page.unroute("**/api/v1/now-playing")
     server.answer = Answer(body=now_playing(track_item("Back Again")))
-    run_until_state(tab, "playing", 400)
+    tab.run_until_state("playing", 400)
     assert widget.locator(".snp-title").inner_text() == "Back Again"
 
 
@@ -159,7 +148,7 @@ def test_odd_answers_and_attributes_never_throw(server: WidgetServer, tab: Tab) 
     server.answer = Answer(body=["not", "an", "object"])
     tab.page.clock.run_for(120000)
     server.answer = Answer(body=now_playing(track_item("Fine Again")))
-    run_until_state(tab, "playing", 400)
+    tab.run_until_state("playing", 400)
     assert tab.page.locator("spotify-now-playing .snp-art img").count() == 1  # art "maybe" -> on
     # The script loaded twice defines the element once and stays quiet.
     tab.page.add_script_tag(url="/assets/spotify/spotify-now-playing.js")

@@ -45,16 +45,23 @@ def tab(browser: Browser) -> Iterator[Tab]:
     tab = open_tab(browser)
     tab.page.add_init_script(VISIBILITY)
     tab.page.clock.install()
+    tab.page.clock.pause_at(time.time() * 1000)  # only the test moves time
     yield tab
     tab.page.context.close()
 
 
+# True once the widget has no request in flight, i.e. it has handled the last answer and timed
+# its next fetch (the one white-box peek in these tests: nothing visible says so on errors).
+IDLE_WIDGET = "!document.querySelector('spotify-now-playing')._request"
+
+
 def settle(server: WidgetServer, tab: Tab, expected: int) -> None:
-    """Wait (real time) until the endpoint has seen `expected` fetches, then a little longer."""
+    """Wait (real time) until `expected` fetches were answered and the widget has handled them."""
     deadline = time.monotonic() + 5
-    while len(server.hits) < expected and time.monotonic() < deadline:
+    while time.monotonic() < deadline:
+        if tab.finished >= expected and tab.page.evaluate(IDLE_WIDGET):
+            break
         tab.page.wait_for_timeout(20)
-    tab.page.wait_for_timeout(100)
     assert len(server.hits) == expected
 
 
@@ -131,8 +138,7 @@ def test_errors_back_off_exponentially(server: WidgetServer, tab: Tab) -> None:
 
     # Back in service: the next answer renders and the pace returns to normal.
     server.answer = Answer(body=now_playing(track_item(), status="paused"))
-    advance(tab, 40)
-    tab.wait_for_state("paused")
+    tab.run_until_state("paused", 60)
     assert all("503" in problem for problem in tab.problems)  # only the browser's network log
 
 

@@ -237,12 +237,28 @@ class Tab:
 
     page: Page
     problems: list[str] = field(default_factory=list)
+    # now-playing requests the browser has finished (answered or failed), to sync with timers.
+    finished: int = 0
 
     def widget_text(self) -> str:
         return self.page.locator("spotify-now-playing").inner_text()
 
     def wait_for_state(self, state: str, timeout: float = 5000) -> None:
         self.page.wait_for_selector(f'spotify-now-playing[data-state="{state}"]', timeout=timeout)
+
+    def run_until_state(self, state: str, seconds: int) -> None:
+        """Advance an installed page clock in 5 s steps, letting real requests land in between.
+
+        One big jump would also fire the widget's 10 s request timeout before a real response
+        can arrive, which no real visitor ever sees.
+        """
+        widget = self.page.locator("spotify-now-playing")
+        for _ in range(0, seconds, 5):
+            if widget.get_attribute("data-state") == state:
+                return
+            self.page.clock.run_for(5000)
+            self.page.wait_for_timeout(30)
+        self.wait_for_state(state)
 
 
 def open_tab(browser: Browser, **context_options: Any) -> Tab:
@@ -255,6 +271,13 @@ def open_tab(browser: Browser, **context_options: Any) -> Tab:
     page = context.new_page()
     tab = Tab(page)
     page.on("pageerror", lambda error: tab.problems.append(f"pageerror: {error}"))
+
+    def count(url: str) -> None:
+        if "/v1/now-playing" in url:
+            tab.finished += 1
+
+    page.on("response", lambda response: count(response.url))
+    page.on("requestfailed", lambda request: count(request.url))
     page.on(
         "console",
         lambda message: (
@@ -268,7 +291,7 @@ def open_tab(browser: Browser, **context_options: Any) -> Tab:
 
 @contextmanager
 def serving(app: web.Application) -> Iterator[str]:
-    """Serve an aiohttp app (e.g. the real proxy's `create_app`) on 127.0.0.1; yields its base URL."""
+    """Serve an aiohttp app (e.g. the real proxy) on 127.0.0.1; yields its base URL."""
     with background_loop() as loop:
         runner = web.AppRunner(app)
 
