@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 WRK = "wrk"
@@ -22,20 +23,36 @@ class Load:
     requests_per_s: float
     p50_ms: float
     p99_ms: float
+    requests: int = 0
+    cpu_us_per_request: float = 0.0  # the server's own CPU time, robust to busy neighbours
+
+
+@dataclass(frozen=True)
+class Server:
+    url: str
+    pid: int
 
 
 def parse_wrk(output: str) -> Load:
-    """Requests/sec and the 50% / 99% lines of `wrk --latency`."""
+    """Requests/sec, the request count and the 50% / 99% lines of `wrk --latency`."""
+    count = re.search(r"(\d+) requests in", output)
     rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
     p50 = re.search(r"^\s+50%\s+([\d.]+)(us|ms|s)\s*$", output, re.M)
     p99 = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", output, re.M)
-    if not (rps and p50 and p99):
+    if not (count and rps and p50 and p99):
         raise ValueError(f"wrk printed no figures:\n{output}")
     return Load(
         float(rps.group(1)),
         float(p50.group(1)) * _UNITS[p50.group(2)],
         float(p99.group(1)) * _UNITS[p99.group(2)],
+        int(count.group(1)),
     )
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
@@ -46,13 +63,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(kind: str, body_file: Path) -> Iterator[str]:
+def server(kind: str, body_file: Path) -> Iterator[Server]:
     """Start `bench.serve` in a child process and yield the URL once it answers."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "bench.serve", kind, str(port), str(body_file)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        preexec_fn=pin(-1),
     )
     url = f"http://127.0.0.1:{port}/v1/now-playing"
     try:
@@ -66,21 +84,36 @@ def server(kind: str, body_file: Path) -> Iterator[str]:
                 if time.monotonic() > deadline or process.poll() is not None:
                     raise RuntimeError(f"the {kind} server did not start") from None
                 time.sleep(0.1)
-        yield url
+        yield Server(url, process.pid)
     finally:
         process.terminate()
         process.wait(10)
 
 
-def wrk(url: str, seconds: int, connections: int = 64) -> Load:
+def pin(core: int) -> Callable[[], None]:
+    """Keep load generator and server off each other's core (when there are two)."""
+
+    def apply() -> None:
+        cores = sorted(os.sched_getaffinity(0))
+        if len(cores) >= 2:
+            os.sched_setaffinity(0, {cores[core % len(cores)]})
+
+    return apply
+
+
+def wrk(target: Server, seconds: int, connections: int = 64) -> Load:
+    cpu_before = cpu_seconds(target.pid)
     result = subprocess.run(
-        [WRK, "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", url],
+        [WRK, "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", target.url],
         capture_output=True,
         text=True,
         check=True,
         timeout=seconds + 30,
+        preexec_fn=pin(0),
     )
-    return parse_wrk(result.stdout)
+    cpu = cpu_seconds(target.pid) - cpu_before
+    load = parse_wrk(result.stdout)
+    return replace(load, cpu_us_per_request=cpu * 1e6 / max(load.requests, 1))
 
 
 def fetch(url: str) -> bytes:

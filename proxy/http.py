@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 JSON_TYPE = "application/json"
-SECURITY = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
+SECURITY = {"X-Content-Type-Options": "nosniff"}
 NO_STORE = {**SECURITY, "Cache-Control": "no-store"}
 ALLOWED_METHODS = "GET, HEAD, OPTIONS"
 PREFLIGHT_MAX_AGE = "86400"
