@@ -1,0 +1,89 @@
+"""The widget's colours follow each theme's light/dark switch (built sites and a plain page)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser
+
+from tests.fakes.browser import chromium
+from tests.sites import build_site
+from tests.widget_pages import Tab, WidgetServer, open_tab
+
+pytestmark = pytest.mark.browser
+
+LIGHT_CARD = "rgba(0, 0, 0, 0.043)"
+DARK_CARD = "rgba(255, 255, 255, 0.07)"
+# Both built-in themes load highlight.js from a CDN; there is no internet in tests, so a stub
+# stands in (turning highlightjs off instead trips a bug in the mkdocs theme's darkmode.js).
+HLJS_STUB = "window.hljs = {highlightAll() {}, highlightElement() {}, initHighlightingOnLoad() {}};"
+CARD = "el => getComputedStyle(el.querySelector('.snp')).backgroundColor"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with chromium() as browser:
+        yield browser
+
+
+def built(root: Path, **options: Any) -> Iterator[WidgetServer]:
+    site_dir = root / "site"
+    site_dir.mkdir(parents=True)
+    with WidgetServer(static_dir=site_dir).running() as server:
+        build_site(root, site_url=server.url("/site/"), spotify={"proxy_url": "/api"}, **options)
+        yield server
+
+
+def open_themed(browser: Browser, **context: Any) -> Tab:
+    tab = open_tab(browser, **context)
+    tab.page.route(
+        "https://cdnjs.cloudflare.com/**",
+        lambda route: route.fulfill(
+            body=HLJS_STUB if route.request.url.endswith(".js") else "",
+            content_type="text/javascript" if route.request.url.endswith(".js") else "text/css",
+        ),
+    )
+    return tab
+
+
+def card_colour(browser: Browser, url: str, **context: Any) -> str:
+    tab = open_themed(browser, **context)
+    try:
+        tab.page.goto(url)
+        tab.wait_for_state("playing")
+        assert tab.problems == []
+        return str(tab.page.locator("spotify-now-playing").evaluate(CARD))
+    finally:
+        tab.page.context.close()
+
+
+def test_a_plain_page_follows_prefers_color_scheme(browser: Browser) -> None:
+    with WidgetServer().running() as server:
+        assert card_colour(browser, server.url("/"), color_scheme="light") == LIGHT_CARD
+        assert card_colour(browser, server.url("/"), color_scheme="dark") == DARK_CARD
+
+
+@pytest.mark.parametrize("mode", ["light", "dark"])
+def test_the_mkdocs_theme_colour_mode_wins_over_the_system(
+    browser: Browser, tmp_path: Path, mode: str
+) -> None:
+    other = "dark" if mode == "light" else "light"
+    for server in built(tmp_path, theme={"name": "mkdocs", "color_mode": mode}):
+        colour = card_colour(browser, server.url("/site/about/"), color_scheme=other)
+        assert colour == (LIGHT_CARD if mode == "light" else DARK_CARD)
+
+
+def test_the_readthedocs_theme_shows_the_widget_in_its_footer(
+    browser: Browser, tmp_path: Path
+) -> None:
+    for server in built(tmp_path, theme="readthedocs"):
+        tab = open_themed(browser)
+        tab.page.goto(server.url("/site/posts/2026/listening/"))
+        tab.wait_for_state("playing")
+        assert tab.page.locator("footer spotify-now-playing .snp-title").is_visible()
+        assert tab.page.locator("spotify-now-playing").evaluate(CARD) == LIGHT_CARD
+        assert tab.problems == []
+        tab.page.context.close()
