@@ -140,6 +140,17 @@ def test_demo_serves_answers_that_advance(tmp_path: Path) -> None:
         _, stderr = process.communicate(timeout=10)
     assert "Traceback" not in stderr
     assert "demo" in stderr
+    assert "GET /v1/now-playing" not in stderr  # no access log unless asked for
+
+
+def test_the_access_log_is_opt_in(tmp_path: Path) -> None:
+    port = free_port()
+    env = clean_env(SPOTIFY_PROXY_ACCESS_LOG="1")
+    with serving(["--demo", "--port", str(port)], tmp_path, env) as process:
+        get_json(f"http://127.0.0.1:{port}/v1/now-playing", time.monotonic() + 20)
+        process.terminate()
+        _, stderr = process.communicate(timeout=10)
+    assert "GET /v1/now-playing" in stderr
 
 
 def test_a_busy_port_is_one_sentence(tmp_path: Path) -> None:
