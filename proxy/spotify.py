@@ -132,7 +132,11 @@ class AccessTokens:
         if self._dead_until is not None and self.clock.monotonic() < self._dead_until:
             raise GrantDead(self.problem or "the refresh token is not usable")
         if self._credential is None or self._dead_until is not None:
-            self._credential = self.load_credential()
+            try:
+                self._credential = self.load_credential()
+            except GrantDead as error:
+                self._mark_dead(str(error))
+                raise
         credential = self._credential
         if credential is None:
             self._mark_dead(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -79,7 +80,7 @@ async def test_the_store_is_read_again_before_giving_up(
 
 
 async def test_no_refresh_token_at_all_is_a_readyz_reason(
-    fake_spotify: FakeSpotify, store_path: object, start_proxy: StartProxy, clock: ManualClock
+    fake_spotify: FakeSpotify, store_path: Path, start_proxy: StartProxy, clock: ManualClock
 ) -> None:
     settings = fake_spotify.settings(token_store=store_path)
     client = await start_proxy(settings, clock)
@@ -88,4 +89,23 @@ async def test_no_refresh_token_at_all_is_a_readyz_reason(
     ready = await client.get("/readyz")
     assert ready.status == 503
     assert "mkdocs-spotify login" in (await ready.json())["reason"]
+    assert fake_spotify.token_calls == 0
+
+
+@pytest.fixture
+def damaged_store(store_path: Path) -> Path:
+    store_path.parent.mkdir(parents=True)
+    store_path.write_text("{damaged")
+    return store_path
+
+
+async def test_a_damaged_store_without_a_seed_is_a_readyz_reason(
+    fake_spotify: FakeSpotify, damaged_store: Path, start_proxy: StartProxy, clock: ManualClock
+) -> None:
+    client = await start_proxy(fake_spotify.settings(token_store=damaged_store), clock)
+
+    assert (await client.get("/v1/now-playing")).status == 503
+    ready = await client.get("/readyz")
+    assert ready.status == 503
+    assert "not a valid token store" in (await ready.json())["reason"]
     assert fake_spotify.token_calls == 0
