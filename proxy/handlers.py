@@ -94,7 +94,10 @@ class Handlers:
         return body, problem is None
 
     async def preflight(self, request: web.Request) -> web.Response:
-        headers = preflight_headers(request.headers.get("Origin"), self.allowed, request.headers)
+        origin = request.headers.get("Origin")
+        if origin is None:  # a plain OPTIONS, not a browser's preflight
+            return web.Response(status=204, headers={**NO_STORE, "Allow": ALLOWED_METHODS})
+        headers = preflight_headers(origin, self.allowed, request.headers)
         if headers is None:
             return json_response(
                 {

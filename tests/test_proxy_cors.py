@@ -92,3 +92,13 @@ async def test_without_an_allow_list_no_origin_is_allowed(
     client = await start_proxy(owner_settings, clock)
     response = await client.get("/v1/now-playing", headers={"Origin": BLOG})
     assert "Access-Control-Allow-Origin" not in response.headers
+
+
+async def test_a_plain_options_lists_the_methods(
+    settings: Settings, start_proxy: StartProxy, clock: ManualClock
+) -> None:
+    client = await start_proxy(settings, clock)
+    response = await client.options("/v1/now-playing")
+    assert response.status == 204
+    assert response.headers["Allow"] == "GET, HEAD, OPTIONS"
+    assert "Access-Control-Allow-Origin" not in response.headers
