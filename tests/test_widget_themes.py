@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,12 +16,19 @@ from tests.widget_pages import Tab, WidgetServer, open_tab
 
 pytestmark = pytest.mark.browser
 
-LIGHT_CARD = "rgba(0, 0, 0, 0.043)"
-DARK_CARD = "rgba(255, 255, 255, 0.07)"
 # Both built-in themes load highlight.js from a CDN; there is no internet in tests, so a stub
 # stands in (turning highlightjs off instead trips a bug in the mkdocs theme's darkmode.js).
 HLJS_STUB = "window.hljs = {highlightAll() {}, highlightElement() {}, initHighlightingOnLoad() {}};"
 CARD = "el => getComputedStyle(el.querySelector('.snp')).backgroundColor"
+
+
+def tint(css: str) -> str:
+    """'dark' or 'light': what a translucent card colour like `color(srgb 1 1 1 / 0.07)` adds."""
+    numbers = [float(n) for n in re.findall(r"[\d.]+", css)]
+    red, green, blue, alpha = [*numbers, 1.0][:4]
+    scale = 1.0 if css.startswith("color(") else 255.0
+    assert 0 < alpha < 0.2, css  # a light touch over the theme's own background
+    return "light" if (red + green + blue) / (3 * scale) > 0.5 else "dark"
 
 
 @pytest.fixture(scope="module")
@@ -49,21 +57,22 @@ def open_themed(browser: Browser, **context: Any) -> Tab:
     return tab
 
 
-def card_colour(browser: Browser, url: str, **context: Any) -> str:
+def card_tint(browser: Browser, url: str, **context: Any) -> str:
     tab = open_themed(browser, **context)
     try:
         tab.page.goto(url)
         tab.wait_for_state("playing")
         assert tab.problems == []
-        return str(tab.page.locator("spotify-now-playing").evaluate(CARD))
+        return tint(tab.page.locator("spotify-now-playing").evaluate(CARD))
     finally:
         tab.page.context.close()
 
 
 def test_a_plain_page_follows_prefers_color_scheme(browser: Browser) -> None:
     with WidgetServer().running() as server:
-        assert card_colour(browser, server.url("/"), color_scheme="light") == LIGHT_CARD
-        assert card_colour(browser, server.url("/"), color_scheme="dark") == DARK_CARD
+        # A dark page is tinted light, a light page dark.
+        assert card_tint(browser, server.url("/"), color_scheme="light") == "dark"
+        assert card_tint(browser, server.url("/"), color_scheme="dark") == "light"
 
 
 @pytest.mark.parametrize("mode", ["light", "dark"])
@@ -72,8 +81,7 @@ def test_the_mkdocs_theme_colour_mode_wins_over_the_system(
 ) -> None:
     other = "dark" if mode == "light" else "light"
     for server in built(tmp_path, theme={"name": "mkdocs", "color_mode": mode}):
-        colour = card_colour(browser, server.url("/site/about/"), color_scheme=other)
-        assert colour == (LIGHT_CARD if mode == "light" else DARK_CARD)
+        assert card_tint(browser, server.url("/site/about/"), color_scheme=other) == other
 
 
 def test_the_readthedocs_theme_shows_the_widget_in_its_footer(
@@ -84,6 +92,9 @@ def test_the_readthedocs_theme_shows_the_widget_in_its_footer(
         tab.page.goto(server.url("/site/posts/2026/listening/"))
         tab.wait_for_state("playing")
         assert tab.page.locator("footer spotify-now-playing .snp-title").is_visible()
-        assert tab.page.locator("spotify-now-playing").evaluate(CARD) == LIGHT_CARD
+        widget = tab.page.locator("spotify-now-playing")
+        tint(widget.evaluate(CARD))  # translucent over the page
+        colour = "el => getComputedStyle(el).color"
+        assert widget.evaluate(colour) == tab.page.locator("footer").evaluate(colour)
         assert tab.problems == []
         tab.page.context.close()

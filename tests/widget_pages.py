@@ -37,6 +37,7 @@ PAGE = """<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<meta name="color-scheme" content="light dark">
 <title>Widget test</title>
 <link rel="stylesheet" href="/assets/spotify/spotify-now-playing.css">
 <script defer src="/assets/spotify/spotify-now-playing.js"></script>
