@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import hashlib
 import html
 import itertools
@@ -97,6 +98,9 @@ class FakeSpotify:
 
         self.url = ""
         self._runner: web.AppRunner | None = None
+        # Set by stop(): a long `delay` ends at once, so a test of a hanging Spotify does not
+        # wait for the hang when it shuts the fake down.
+        self._stopping = asyncio.Event()
 
     # --- credentials -------------------------------------------------------------------
 
@@ -167,7 +171,12 @@ class FakeSpotify:
         self.url = f"http://127.0.0.1:{port}"
         return self.url
 
+    async def _pause(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), seconds)
+
     async def stop(self) -> None:
+        self._stopping.set()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -278,7 +287,7 @@ class FakeSpotify:
         form = {k: str(v) for k, v in (await request.post()).items()}
         self.last_token_form = form
         if self.token_delay:
-            await asyncio.sleep(self.token_delay)
+            await self._pause(self.token_delay)
         if self.token_error is not None:
             status, body = self.token_error
             return web.json_response(body, status=status)
@@ -337,7 +346,7 @@ class FakeSpotify:
         if not self._authorised(request):
             return _api_error(401, "The access token expired")
         if reply.delay:
-            await asyncio.sleep(reply.delay)
+            await self._pause(reply.delay)
         if reply.raw is not None:
             return web.Response(
                 status=reply.status,
