@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from proxy.app import create_app
@@ -14,7 +15,8 @@ from proxy.clock import Clock, ManualClock
 from proxy.settings import Settings
 from tests.fakes.spotify import FakeSpotify
 
-StartProxy = Callable[..., Awaitable[TestClient]]  # type: ignore[type-arg]
+ProxyClient = TestClient[web.Request, web.Application]
+StartProxy = Callable[..., Awaitable[ProxyClient]]
 
 
 @pytest.fixture
@@ -47,9 +49,9 @@ def owner_settings(fake_spotify: FakeSpotify, store_path: Path) -> Settings:
 @pytest.fixture
 async def start_proxy() -> AsyncIterator[StartProxy]:
     """`await start_proxy(settings, clock=...)` -> an aiohttp TestClient on a real socket."""
-    clients: list[TestClient] = []  # type: ignore[type-arg]
+    clients: list[ProxyClient] = []
 
-    async def start(settings: Settings, clock: Clock | None = None) -> TestClient:  # type: ignore[type-arg]
+    async def start(settings: Settings, clock: Clock | None = None) -> ProxyClient:
         client = TestClient(TestServer(create_app(settings, clock=clock), host="127.0.0.1"))
         await client.start_server()
         clients.append(client)

@@ -32,7 +32,7 @@ async def test_a_visitor_who_leaves_does_not_cancel_the_call_for_the_others(
 ) -> None:
     fake_spotify.player = Reply(200, payloads.currently_playing(payloads.track("Kept")), delay=0.3)
     client = await start_proxy(owner_settings, clock)
-    cache = client.app[CACHE]  # type: ignore[union-attr]
+    cache = client.app[CACHE]
 
     leaver = asyncio.create_task(cache.get())
     stayers = [asyncio.create_task(cache.get()) for _ in range(20)]

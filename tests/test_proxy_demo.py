@@ -12,7 +12,7 @@ async def test_demo_answers_advance_and_are_cached_like_spotify_answers(
     start_proxy: StartProxy, clock: ManualClock
 ) -> None:
     client = await start_proxy(Settings(demo=True, cache_ttl=5.0), clock)
-    cache = client.app[CACHE]  # type: ignore[union-attr]
+    cache = client.app[CACHE]
 
     first = await (await client.get("/v1/now-playing")).json()
     assert first["status"] == "playing"

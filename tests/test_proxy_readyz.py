@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -59,19 +59,19 @@ async def test_one_warning_a_day_in_the_last_30_days_then_an_error(
     caplog.set_level(logging.INFO, "mkdocs_spotify.proxy")
     clock = clock_at(datetime(2026, 10, 1, 12, tzinfo=UTC))  # 61 days left
     client = await start_proxy(owner_settings, clock)
-    tokens = client.app[TOKENS]  # type: ignore[union-attr]
-    warned: set[object] = set()
+    tokens = client.app[TOKENS]
+    warned: set[date] = set()
 
-    assert not warn_if_expiring(tokens, warned)  # type: ignore[arg-type]
+    assert not warn_if_expiring(tokens, warned)
     clock.advance(40 * DAY)  # 20.5 days left
-    assert warn_if_expiring(tokens, warned)  # type: ignore[arg-type]
-    assert not warn_if_expiring(tokens, warned)  # type: ignore[arg-type]
+    assert warn_if_expiring(tokens, warned)
+    assert not warn_if_expiring(tokens, warned)
     clock.advance(3600)
-    assert not warn_if_expiring(tokens, warned)  # type: ignore[arg-type]
+    assert not warn_if_expiring(tokens, warned)
     clock.advance(DAY)
-    assert warn_if_expiring(tokens, warned)  # type: ignore[arg-type]
+    assert warn_if_expiring(tokens, warned)
     clock.advance(30 * DAY)  # expired
-    assert warn_if_expiring(tokens, warned)  # type: ignore[arg-type]
+    assert warn_if_expiring(tokens, warned)
 
     messages = [r for r in caplog.records if "grant" in r.getMessage()]
     assert [r.levelno for r in messages] == [logging.WARNING, logging.WARNING, logging.ERROR]

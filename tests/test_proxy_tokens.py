@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
+from pathlib import Path
 
 from proxy.app import TOKENS
 from proxy.clock import ManualClock
@@ -67,7 +68,7 @@ async def test_concurrent_token_requests_share_one_refresh(
 ) -> None:
     fake_spotify.token_delay = 0.2
     client = await start_proxy(owner_settings, clock)
-    tokens = client.app[TOKENS]  # type: ignore[union-attr]
+    tokens = client.app[TOKENS]
 
     got = await asyncio.gather(*(tokens.access_token() for _ in range(50)))
 
@@ -76,7 +77,7 @@ async def test_concurrent_token_requests_share_one_refresh(
 
 
 async def test_a_public_client_refreshes_with_its_client_id_in_the_body(
-    store_path: object, start_proxy: StartProxy, clock: ManualClock
+    store_path: Path, start_proxy: StartProxy, clock: ManualClock
 ) -> None:
     async with FakeSpotify(client_secret=None) as fake:
         settings = replace(
