@@ -163,3 +163,22 @@ def test_no_proxy_url_means_no_fetch_and_no_error(server: WidgetServer, tab: Tab
     tab.page.wait_for_timeout(300)
     assert server.hits == []
     assert tab.problems == []
+
+
+def test_idle_without_anything_seen_falls_back_to_the_message(
+    server: WidgetServer, tab: Tab
+) -> None:
+    server.answer = Answer(body=now_playing(None))
+    tab.page.goto(server.url("/"))
+    tab.wait_for_state("idle")
+    label = tab.page.locator("spotify-now-playing .snp-label")
+    assert label.inner_text() == "Not playing anything right now"
+
+
+def test_art_and_progress_can_be_turned_off(server: WidgetServer, tab: Tab) -> None:
+    server.attributes.update({"art": "off", "progress": "off"})
+    tab.page.goto(server.url("/"))
+    tab.wait_for_state("playing")
+    widget = tab.page.locator("spotify-now-playing")
+    assert widget.locator(".snp-title").inner_text() == "Pyramid Song"
+    assert widget.locator(".snp-art, img, [role=progressbar]").count() == 0
