@@ -95,7 +95,8 @@ def test_idle_hide_keeps_the_box_but_shows_nothing(server: WidgetServer, tab: Ta
     tab.wait_for_state("hidden")
     widget = tab.page.locator("spotify-now-playing")
     assert widget.locator(".snp").is_hidden()
-    assert (widget.bounding_box() or {}).get("height", 0) > 40  # reserved: no shift later
+    box = widget.bounding_box()
+    assert box is not None and box["height"] > 40  # reserved: no shift later
 
 
 def test_a_proxy_going_away_keeps_the_last_state_marked(server: WidgetServer, tab: Tab) -> None:
