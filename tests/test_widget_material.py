@@ -123,3 +123,46 @@ def test_the_footer_widget_follows_materials_palette(footer_site: WidgetServer, 
     assert dark == footer_colours()
     assert dark != light
     assert tab.problems == []
+
+
+@pytest.fixture(scope="module")
+def placed_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WidgetServer]:
+    """`placement: .md-content`: the widget moves from the end of body into the content."""
+    root = tmp_path_factory.mktemp("material-placed")
+    site_dir = root / "site"
+    site_dir.mkdir(parents=True)
+    with WidgetServer(static_dir=site_dir).running() as server:
+        options = {"proxy_url": "/api", "placement": ".md-content"}
+        theme = material(["navigation.instant"])
+        build_site(root, site_url=server.url("/site/"), spotify=options, theme=theme)
+        yield server
+
+
+def test_a_placed_widget_follows_the_palette_and_instant_navigation(
+    placed_site: WidgetServer, tab: Tab
+) -> None:
+    placed_site.answer = Answer(body=now_playing(track_item(duration_ms=600000), progress_ms=0))
+    tab.page.clock.install()
+    tab.page.goto(placed_site.url("/site/"))
+    tab.wait_for_state("playing")
+    widget = tab.page.locator(".md-content > spotify-now-playing")
+    light = widget.evaluate(COLOURS)
+
+    tab.page.locator("label[title='Dark mode']").click()
+    tab.page.wait_for_selector("body[data-md-color-scheme=slate]")
+    assert widget.evaluate(COLOURS) != light  # in the content it takes the scheme's colours
+
+    # Instant navigation replaces the content it sat in: it follows into the new page's content.
+    tab.page.evaluate("window.__sameDocument = true")
+    tab.page.locator(".md-nav__link", has_text="About").first.click()
+    tab.page.wait_for_url("**/about/")
+    tab.page.locator("h1", has_text="About").wait_for()
+    assert tab.page.evaluate("window.__sameDocument") is True
+    widget.wait_for(timeout=5000)
+    assert tab.page.locator("spotify-now-playing").count() == 1
+    tab.wait_for_state("playing")
+
+    placed_site.hits.clear()
+    tab.page.clock.run_for(31000)
+    wait_for_hits(placed_site, tab, 1)
+    assert tab.problems == []

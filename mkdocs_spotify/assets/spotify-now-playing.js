@@ -16,7 +16,6 @@
     offline: "Spotify status unavailable",
     open: "Listen on Spotify",
   };
-  const HOME = "https://open.spotify.com/";
 
   const parse = (value, base) => {
     try {
@@ -64,6 +63,18 @@
 
     disconnectedCallback() {
       this._safely(() => this._stop());
+      // Material's instant navigation swapped our placement target: follow into the new one.
+      queueMicrotask(() => this.isConnected || document.querySelector(NAME) || this._place());
+    }
+
+    // placement="<selector>": move in there (connecting us again).
+    _place() {
+      try {
+        const target = document.querySelector(this.getAttribute("placement"));
+        return target && !target.contains(this) && !target.append(this);
+      } catch (error) {
+        return false; /* bad selector: stay */
+      }
     }
 
     _safely(work) {
@@ -76,10 +87,7 @@
 
     _start() {
       this._stop();
-      // placement="<selector>": move into that element; the move connects us again.
-      const selector = this.getAttribute("placement");
-      const target = selector && document.querySelector(selector);
-      if (target && !target.contains(this)) return target.append(this);
+      if (this._place()) return;
       this._config = this._readConfig();
       if (!this._config.endpoint) return;
       this._life = new AbortController();
@@ -261,8 +269,7 @@
       }
       parts.push(text);
 
-      const logo = node("snp-logo", "", (item && item.url) || HOME);
-      logo.title = config.labels.open;
+      const logo = node("snp-logo", "", (item && item.url) || "https://open.spotify.com/");
       logo.setAttribute("aria-label", config.labels.open);
       const svg = document.createElementNS(SVG, "svg");
       const path = document.createElementNS(SVG, "path");
