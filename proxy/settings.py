@@ -211,7 +211,10 @@ def _base_url(value: str) -> str:
 
 
 def _is_http_url(value: str) -> bool:
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # e.g. an unbalanced "[" urllib reads as a broken IPv6 literal
+        return False
     return parts.scheme in {"http", "https"} and bool(parts.netloc)
 
 

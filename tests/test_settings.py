@@ -90,6 +90,7 @@ def test_demo_needs_no_client_id() -> None:
         ({"SPOTIFY_PROXY_ALLOWED_ORIGINS": "null"}, "not an origin"),
         ({"SPOTIFY_ACCOUNTS_URL": "ftp://x"}, "SPOTIFY_ACCOUNTS_URL must be an http(s) URL"),
         ({"SPOTIFY_API_URL": "api.spotify.com"}, "SPOTIFY_API_URL must be an http(s) URL"),
+        ({"SPOTIFY_API_URL": "http://[::1:8080/v1"}, "SPOTIFY_API_URL must be an http(s) URL"),
         ({"SPOTIFY_AUTHORIZED_AT": "last spring"}, "SPOTIFY_AUTHORIZED_AT must be an ISO 8601"),
     ],
 )
