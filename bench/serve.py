@@ -1,8 +1,9 @@
 """One HTTP server for the load test, in its own process: `python -m bench.serve KIND PORT BODY`.
 
 KIND `proxy` serves the real proxy (demo session, warm cache); KIND `bare` serves a plain
-aiohttp handler returning BODY's bytes. Both run with `web.run_app` and no access log, so the
-difference between them is the proxy's own per-request work.
+aiohttp handler returning BODY's bytes; KIND `headers` is that handler sending the proxy's
+headers too (ETag, Cache-Control, Vary, nosniff). All run with `web.run_app` and no access log,
+so the differences are the proxy's own per-request work and the headers its contract requires.
 """
 
 from __future__ import annotations
@@ -13,11 +14,16 @@ from pathlib import Path
 from aiohttp import web
 
 from proxy.app import create_app
+from proxy.http import answer_headers, strong_etag
 from proxy.settings import Settings
 
 
-def bare_app(body: bytes) -> web.Application:
+def bare_app(body: bytes, with_headers: bool = False) -> web.Application:
+    headers = answer_headers(strong_etag(body), 5.0) if with_headers else None
+
     async def handler(request: web.Request) -> web.Response:
+        if headers is not None:
+            return web.Response(body=body, headers=headers)
         return web.Response(body=body, content_type="application/json")
 
     app = web.Application()
@@ -30,7 +36,7 @@ def main(argv: list[str]) -> int:
     if kind == "proxy":
         app = create_app(Settings(demo=True, cache_ttl=5.0))
     else:
-        app = bare_app(body_file.read_bytes())
+        app = bare_app(body_file.read_bytes(), with_headers=kind == "headers")
     web.run_app(app, host="127.0.0.1", port=port, access_log=None, print=None)
     return 0
 
