@@ -9,7 +9,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import MAXYEAR, UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -184,7 +184,14 @@ def parse_timestamp(value: str) -> datetime:
     parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        parsed = parsed.astimezone(UTC)
+    except OverflowError:  # year 1 east of UTC falls off the calendar
+        raise ValueError(f"{value!r} is out of range") from None
+    # The grant's expiry (6 months later) must still be a date: doctor and login compute it.
+    if parsed.year >= MAXYEAR:
+        raise ValueError(f"{value!r} is out of range")
+    return parsed
 
 
 def normalise_origin(value: str) -> str | None:

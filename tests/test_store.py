@@ -61,6 +61,7 @@ def test_a_missing_store_is_none(tmp_path: Path) -> None:
         '{"refresh_token": 1, "client_id": "x"}',
         '{"refresh_token": "t", "client_id": "x", "scopes": "a b"}',
         '{"refresh_token": "t", "client_id": "x", "authorized_at": "yesterday"}',
+        '{"refresh_token": "t", "client_id": "x", "authorized_at": "0001-01-01T00:00+01:00"}',
     ],
 )
 def test_an_unusable_store_is_one_sentence_without_the_token(tmp_path: Path, text: str) -> None:
