@@ -87,7 +87,6 @@ class AccessTokens:
         self._credential: StoredToken | None = None
         self._dead_until: float | None = None
         self.problem: str | None = None
-        self.refreshes = 0
 
     def _expiry(self, _key: str, grant: TokenGrant, now: float) -> float:
         return now + token_lifetime(grant.expires_in)
@@ -160,7 +159,6 @@ class AccessTokens:
         if self.problem is not None:
             log.info("Spotify accepted the refresh token again; serving live answers.")
         self.problem = None
-        self.refreshes += 1
         log.info("Spotify access token refreshed (valid %d s).", int(grant.expires_in))
         used = self._credential or credential
         if grant.refresh_token and grant.refresh_token != used.refresh_token:
