@@ -56,8 +56,8 @@ def dev_settings(
     environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")
 ) -> tuple[Settings, list[str]]:
     """Settings for the dev proxy, and sentences to log about why demo mode was chosen, if so."""
-    env = read_environment(environ, env_file)
     try:
+        env = read_environment(environ, env_file)
         settings = load_settings(env, host=HOST, demo=True, require_client_id=False)
     except SettingsError as error:
         return Settings(host=HOST, demo=True), error.problems

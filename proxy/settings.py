@@ -67,10 +67,20 @@ class Settings:
 def read_environment(
     environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")
 ) -> dict[str, str]:
-    """The process environment over the `.env` file (the environment wins, as with dotenv)."""
+    """The process environment over the `.env` file (the environment wins, as with dotenv).
+
+    SettingsError when the file is there but unreadable, e.g. saved as UTF-16 by an editor.
+    """
     merged: dict[str, str] = {}
     if env_file is not None and env_file.is_file():
-        merged.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+        try:
+            values = dotenv_values(env_file)
+        except (OSError, UnicodeDecodeError) as error:
+            reason = error.strerror if isinstance(error, OSError) else "it is not UTF-8 text"
+            raise SettingsError(
+                [f"The file {env_file} cannot be read ({reason}): save it as UTF-8 or remove it."]
+            ) from None
+        merged.update({k: v for k, v in values.items() if v is not None})
     merged.update(os.environ if environ is None else environ)
     return merged
 

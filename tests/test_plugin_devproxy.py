@@ -64,6 +64,16 @@ def test_broken_settings_fall_back_to_demo_with_their_sentences(tmp_path: Path) 
     assert "secret-seed" not in problems[0]
 
 
+def test_an_unreadable_dotenv_falls_back_to_demo_with_its_sentence(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_bytes(f"SPOTIFY_CLIENT_ID={CLIENT_ID}\n".encode("utf-16"))
+
+    settings, problems = dev_settings({}, env_file=env_file)
+
+    assert settings.demo
+    assert len(problems) == 1 and "not UTF-8" in problems[0]
+
+
 def test_serve_origins_cover_both_loopback_names() -> None:
     assert serve_origins("http://127.0.0.1:8000/docs/") == (
         "http://127.0.0.1:8000",

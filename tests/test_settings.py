@@ -126,6 +126,17 @@ def test_environment_wins_over_the_dotenv_file(tmp_path: Path) -> None:
     assert read_environment({}, tmp_path / "missing") == {}
 
 
+def test_a_dotenv_file_that_is_not_utf8_is_a_sentence(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    # What Windows Notepad writes when saving as "Unicode".
+    env_file.write_bytes("SPOTIFY_CLIENT_ID=abc\n".encode("utf-16"))
+    with pytest.raises(SettingsError) as raised:
+        read_environment({}, env_file)
+    assert raised.value.problems == [
+        f"The file {env_file} cannot be read (it is not UTF-8 text): save it as UTF-8 or remove it."
+    ]
+
+
 @pytest.mark.parametrize(
     ("raw", "origin"),
     [
