@@ -230,9 +230,13 @@ def _base_url(value: str) -> str:
 def _is_http_url(value: str) -> bool:
     try:
         parts = urlsplit(value)
-    except ValueError:  # e.g. an unbalanced "[" urllib reads as a broken IPv6 literal
+        # What aiohttp will do with it: an empty or 64+ character label ("accounts..spotify.com")
+        # or a bad port would otherwise be a traceback at the first request.
+        (parts.hostname or "").encode("idna")
+        _ = parts.port
+    except ValueError:  # also an unbalanced "[" urllib reads as a broken IPv6 literal
         return False
-    return parts.scheme in {"http", "https"} and bool(parts.netloc)
+    return parts.scheme in {"http", "https"} and bool(parts.hostname)
 
 
 def _default_for(name: str) -> str:

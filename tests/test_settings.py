@@ -91,6 +91,8 @@ def test_demo_needs_no_client_id() -> None:
         ({"SPOTIFY_ACCOUNTS_URL": "ftp://x"}, "SPOTIFY_ACCOUNTS_URL must be an http(s) URL"),
         ({"SPOTIFY_API_URL": "api.spotify.com"}, "SPOTIFY_API_URL must be an http(s) URL"),
         ({"SPOTIFY_API_URL": "http://[::1:8080/v1"}, "SPOTIFY_API_URL must be an http(s) URL"),
+        ({"SPOTIFY_ACCOUNTS_URL": "https://accounts..spotify.com"}, "SPOTIFY_ACCOUNTS_URL must"),
+        ({"SPOTIFY_ACCOUNTS_URL": "http://127.0.0.1:99999"}, "SPOTIFY_ACCOUNTS_URL must"),
         ({"SPOTIFY_AUTHORIZED_AT": "last spring"}, "SPOTIFY_AUTHORIZED_AT must be an ISO 8601"),
         ({"SPOTIFY_AUTHORIZED_AT": "0001-01-01T00:00+01:00"}, "SPOTIFY_AUTHORIZED_AT must be"),
         ({"SPOTIFY_AUTHORIZED_AT": "9999-12-01T00:00:00Z"}, "SPOTIFY_AUTHORIZED_AT must be"),
