@@ -25,6 +25,8 @@ from proxy.settings import (
 )
 
 HOST = "127.0.0.1"
+LOOPBACK_NAMES = ("127.0.0.1", "localhost")
+WILDCARD_HOSTS = ("0.0.0.0", "::")
 START_TIMEOUT = 10.0
 STOP_TIMEOUT = 5.0
 
@@ -41,15 +43,20 @@ def has_credentials(env: Mapping[str, str], settings: Settings) -> bool:
 
 
 def serve_origins(site_url: str | None) -> tuple[str, ...]:
-    """Origins of pages under `mkdocs serve` (127.0.0.1 and localhost are the same host)."""
+    """Origins of pages under `mkdocs serve` (127.0.0.1 and localhost are the same host).
+
+    With `mkdocs serve -a 0.0.0.0:8000` the site_url says 0.0.0.0, but this machine's browser
+    opens the page as 127.0.0.1 or localhost, so those are allowed too.
+    """
     origin = normalise_origin(_origin_of(site_url or ""))
     if origin is None:
         return ()
-    origins = [origin]
-    for one, other in (("127.0.0.1", "localhost"), ("localhost", "127.0.0.1")):
-        if f"://{one}" in origin:
-            origins.append(origin.replace(f"://{one}", f"://{other}", 1))
-    return tuple(origins)
+    parts = urlsplit(origin)
+    if parts.hostname not in (*LOOPBACK_NAMES, *WILDCARD_HOSTS):
+        return (origin,)
+    port = f":{parts.port}" if parts.port is not None else ""
+    loopback = [f"{parts.scheme}://{name}{port}" for name in LOOPBACK_NAMES]
+    return (origin, *[other for other in loopback if other != origin])
 
 
 def dev_settings(

@@ -83,7 +83,17 @@ def test_serve_origins_cover_both_loopback_names() -> None:
         "http://localhost:8000",
         "http://127.0.0.1:8000",
     )
-    assert serve_origins("http://0.0.0.0:9000/") == ("http://0.0.0.0:9000",)
+    # `mkdocs serve -a 0.0.0.0:9000`: this machine's browser still opens a loopback name.
+    assert serve_origins("http://0.0.0.0:9000/") == (
+        "http://0.0.0.0:9000",
+        "http://127.0.0.1:9000",
+        "http://localhost:9000",
+    )
+    assert serve_origins("http://[::]:9000/")[1:] == (
+        "http://127.0.0.1:9000",
+        "http://localhost:9000",
+    )
+    assert serve_origins("http://192.168.1.5:8000/") == ("http://192.168.1.5:8000",)
     assert serve_origins(None) == ()
 
 
