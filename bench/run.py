@@ -14,6 +14,8 @@ from pathlib import Path
 
 from bench.calls import RATE, Calls, proxy_calls, tutorial_calls
 from bench.load import Load, fetch, server, wrk
+from bench.widget import table as widget_table
+from bench.widget import weights
 
 SECONDS = 4  # per wrk run
 WARM_UP = 1
@@ -143,7 +145,7 @@ def main() -> int:
     print("Counting Spotify calls...", flush=True)
     ours = asyncio.run(proxy_calls(VISITORS))
     tutorial = asyncio.run(tutorial_calls(TUTORIAL_SAMPLE))
-    result = table(throughput, ours, tutorial)
+    result = table(throughput, ours, tutorial) + "\n\n" + widget_table(weights())
     print()
     print(result)
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
