@@ -76,8 +76,10 @@ class CallbackListener:
     async def start(self) -> None:
         self._runner = web.AppRunner(self._app(), access_log=None)
         await self._runner.setup()
-        # Loopback only: the code must never be reachable from the network.
-        site = web.TCPSite(self._runner, LOOPBACK_HOST, self.port, reuse_address=False)
+        # Loopback only: the code must never be reachable from the network. SO_REUSEADDR (the
+        # default) lets the owner run `login` again at once: without it the connections the last
+        # run closed hold the port in TIME_WAIT for a minute. A live listener still refuses us.
+        site = web.TCPSite(self._runner, LOOPBACK_HOST, self.port)
         try:
             await site.start()
         except OSError as error:

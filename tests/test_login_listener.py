@@ -85,3 +85,24 @@ async def test_port_in_use_says_to_pick_another() -> None:
     message = str(raised.value)
     assert f"Port {port}" in message and "--port" in message
     assert listener.bound_addresses() == []
+
+
+async def test_the_port_can_be_used_again_at_once_after_a_login() -> None:
+    """`login` says "run it again" after a refusal: the port must not stay blocked meanwhile."""
+    port = free_port()
+    first = CallbackListener("s", port)
+    await first.start()
+    try:
+        # Served and then closed by the listener's side, as a browser's keep-alive connection is
+        # when the login ends: that side's socket lingers in TIME_WAIT.
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"http://127.0.0.1:{port}/callback?error=access_denied&state=s") as resp,
+        ):
+            assert resp.status == 200
+            await first.stop()
+    finally:
+        await first.stop()
+    second = CallbackListener("t", port)
+    await second.start()
+    await second.stop()
