@@ -34,6 +34,12 @@ class ProxyUrl(BaseConfigOption[str]):
         root_relative = url.startswith("/") and not url.startswith("//") and url.strip("/") != ""
         if not (absolute or root_relative) or parts.query or parts.fragment:
             raise problem
+        if parts.username is not None or parts.password is not None:
+            # It would be published in every page, and fetch() refuses URLs with credentials.
+            raise ValidationError(
+                "Remove the user name and password from it: every visitor would see them, and "
+                "browsers refuse to fetch such a URL (protect the proxy another way)."
+            )
         return url.rstrip("/")
 
 

@@ -18,6 +18,7 @@ BAD = [
     ({"proxy_url": "//proxy.example.com"}, "proxy_url", "Set it to the proxy's base URL"),
     ({"proxy_url": "https://p.example/?a=1"}, "proxy_url", "Set it to the proxy's base URL"),
     ({"proxy_url": 42}, "proxy_url", "(got 42)"),
+    ({"proxy_url": "https://me:pw@p.example"}, "proxy_url", "Remove the user name and password"),
     ({"proxy_url": "/"}, "proxy_url", "or to a root-relative path like /spotify (got '/')."),
     ({"enabled": "no"}, "enabled", "Set it to true or false (got 'no')."),
     ({"when_idle": "sometimes"}, "when_idle", "Expected one of: ('last', 'message', 'hide')"),
