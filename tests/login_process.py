@@ -118,10 +118,11 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def consent(authorize_url: str, decision: str = "agree") -> str:
+def consent(authorize_url: str, decision: str = "agree", scope: str | None = None) -> str:
     """Do what the owner's browser does on the fake consent page; return where it redirects.
 
-    The fake's form carries the authorize query's values, so they are posted straight back.
+    The fake's form carries the authorize query's values, so they are posted straight back;
+    `scope` replaces the requested scopes (Spotify granting fewer than asked).
     """
     query = {k: v[0] for k, v in parse_qs(urlsplit(authorize_url).query).items()}
     urllib.request.urlopen(authorize_url, timeout=10).close()  # the fake validates the request
@@ -129,7 +130,7 @@ def consent(authorize_url: str, decision: str = "agree") -> str:
         "redirect_uri": query["redirect_uri"],
         "state": query["state"],
         "challenge": query["code_challenge"],
-        "scope": query.get("scope", ""),
+        "scope": query.get("scope", "") if scope is None else scope,
         "decision": decision,
     }
     base = authorize_url.split("/authorize?")[0]
