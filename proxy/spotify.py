@@ -86,6 +86,10 @@ class AccessTokens:
         self._lock = asyncio.Lock()
         self._credential: StoredToken | None = None
         self._dead_until: float | None = None
+        # After a transient refresh failure nobody (visitor, /readyz probe, lock queue) asks the
+        # accounts service again for one cache TTL: a public /readyz must not be a storm.
+        self._retry_at = float("-inf")
+        self._retry_reason = ""
         self.problem: str | None = None
 
     def _expiry(self, _key: str, grant: TokenGrant, now: float) -> float:
@@ -130,6 +134,8 @@ class AccessTokens:
     async def _refresh(self) -> TokenGrant:
         if self._dead_until is not None and self.clock.monotonic() < self._dead_until:
             raise GrantDead(self.problem or "the refresh token is not usable")
+        if self.clock.monotonic() < self._retry_at:
+            raise UpstreamError(self._retry_reason)
         if self._credential is None or self._dead_until is not None:
             try:
                 self._credential = self.load_credential()
@@ -153,9 +159,10 @@ class AccessTokens:
                 )
                 raise GrantDead(self.problem) from None
             if not error.is_invalid_grant:
-                raise UpstreamError(f"token refresh failed ({error.error})") from None
+                raise self._transient(error) from None
             grant = await self._retry_with_store(credential)
         self._dead_until = None
+        self._retry_at = float("-inf")
         if self.problem is not None:
             log.info("Spotify accepted the refresh token again; serving live answers.")
         self.problem = None
@@ -186,7 +193,7 @@ class AccessTokens:
                 grant = await self._request(stored)
             except AccountsError as error:
                 if not error.is_invalid_grant:
-                    raise UpstreamError(f"token refresh failed ({error.error})") from None
+                    raise self._transient(error) from None
             else:
                 self._credential = stored
                 return grant
@@ -195,6 +202,12 @@ class AccessTokens:
             f"or the password changed): {LOGIN_HINT}."
         )
         raise GrantDead(self.problem)
+
+    def _transient(self, error: AccountsError) -> UpstreamError:
+        """A hiccup of the accounts service: say so, and do not ask again for one TTL."""
+        self._retry_reason = f"token refresh failed ({error.error})"
+        self._retry_at = self.clock.monotonic() + self.settings.cache_ttl
+        return UpstreamError(self._retry_reason)
 
     def _mark_dead(self, problem: str) -> None:
         """Stop asking for minutes; say so once, not on every retry."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -12,6 +13,7 @@ from proxy.app import TOKENS, warn_if_expiring
 from proxy.clock import ManualClock
 from proxy.settings import Settings
 from tests.conftest import StartProxy
+from tests.fakes.spotify import FakeSpotify
 
 DAY = 86_400
 
@@ -88,3 +90,42 @@ async def test_the_warning_is_logged_at_start_up(
     await start_proxy(settings)  # the real clock
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert any("grant expires in" in w and "mkdocs-spotify login" in w for w in warnings)
+
+
+async def test_probes_do_not_storm_a_failing_accounts_service(
+    fake_spotify: FakeSpotify, owner_settings: Settings, start_proxy: StartProxy, clock: ManualClock
+) -> None:
+    client = await start_proxy(owner_settings, clock)
+    good = await (await client.get("/v1/now-playing")).json()
+    fake_spotify.token_error = (500, {"error": "server_error"})
+    clock.advance(3600)  # the access token has expired: the next caller must refresh
+    token_calls = fake_spotify.token_calls
+
+    # /readyz is public: anyone may call it in a loop.
+    for _ in range(30):
+        ready = await client.get("/readyz")
+        assert ready.status == 503
+        assert "accounts service" in (await ready.json())["reason"]
+        data = await (await client.get("/v1/now-playing")).json()
+        assert data["stale"] is True
+        assert data["item"] == good["item"]
+    assert fake_spotify.token_calls - token_calls == 1
+
+    fake_spotify.token_error = None
+    clock.advance(owner_settings.cache_ttl)
+    assert (await client.get("/readyz")).status == 200
+    assert (await (await client.get("/v1/now-playing")).json())["stale"] is False
+    assert fake_spotify.token_calls - token_calls == 2
+
+
+async def test_probes_queued_on_a_hanging_token_endpoint_do_not_each_wait_for_it(
+    fake_spotify: FakeSpotify, owner_settings: Settings, start_proxy: StartProxy, clock: ManualClock
+) -> None:
+    fake_spotify.token_delay = 30.0
+    client = await start_proxy(replace(owner_settings, upstream_timeout=0.3), clock)
+
+    responses = await asyncio.gather(*(client.get("/readyz") for _ in range(10)))
+
+    assert [r.status for r in responses] == [503] * 10
+    # One request timed out; the nine queued behind it were answered without asking again.
+    assert fake_spotify.token_calls == 1
