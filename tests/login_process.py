@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import queue
-import socket
 import subprocess
 import sys
 import threading
@@ -16,12 +15,6 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 # Only what Python itself needs: nothing SPOTIFY_* from the outer environment leaks in.
 _KEEP = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def child_env(env: dict[str, str]) -> dict[str, str]:

@@ -10,8 +10,9 @@ from playwright.sync_api import Browser
 
 from proxy.store import read_store, store_mode
 from tests.fakes.browser import chromium
+from tests.fakes.net import free_port
 from tests.fakes.spotify import CLIENT_SECRET, FakeSpotify
-from tests.login_process import CliProcess, free_port
+from tests.login_process import CliProcess
 
 
 @pytest.fixture(scope="module")

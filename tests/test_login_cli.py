@@ -12,8 +12,9 @@ import time
 from pathlib import Path
 
 from proxy.store import read_store, store_mode
+from tests.fakes.net import free_port
 from tests.fakes.spotify import CLIENT_SECRET, FakeSpotify
-from tests.login_process import CliProcess, consent, free_port, get, run_cli
+from tests.login_process import CliProcess, consent, get, run_cli
 
 
 def start_login(

@@ -10,7 +10,7 @@ import pytest
 
 from mkdocs_spotify.callback import CallbackListener, PortInUse
 from mkdocs_spotify.oauth import Code, Refused
-from tests.login_process import free_port
+from tests.fakes.net import free_port
 
 
 async def test_only_callback_with_the_right_state_ends_the_wait() -> None:

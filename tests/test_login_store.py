@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from proxy.store import store_mode
+from tests.fakes.net import free_port
 from tests.fakes.spotify import FakeSpotify
-from tests.login_process import CliProcess, consent, free_port, get
+from tests.login_process import CliProcess, consent, get
 
 
 def test_login_stores_the_granted_scopes_and_the_time_of_this_login(tmp_path: Path) -> None:

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.fakes.net import free_port
+
 CLI = [sys.executable, "-m", "mkdocs_spotify.cli"]
 
 
@@ -83,13 +85,6 @@ def test_a_dotenv_file_is_read(tmp_path: Path) -> None:
     result = run_proxy([], clean_env(), tmp_path)
     assert result.returncode == 2
     assert "does not look like a Spotify client id" in result.stderr
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @contextmanager

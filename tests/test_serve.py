@@ -23,17 +23,12 @@ import pytest
 
 from tests.fakes import payloads
 from tests.fakes.browser import chromium
+from tests.fakes.net import free_port
 from tests.fakes.spotify import FakeSpotify, Reply
 from tests.sites import Site, mkdocs_env, write_site
 
 DEV_PROXY_LINE = re.compile(r"Dev proxy on (http://127\.0\.0\.1:(\d+)) \(([^)]*)\)")
 PROXY_URL = re.compile(r'<spotify-now-playing proxy-url="([^"]*)"')
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def port_is_open(port: int) -> bool:
