@@ -87,7 +87,10 @@ async def _close_cache(app: web.Application) -> None:
 async def _client_session(app: web.Application) -> AsyncIterator[None]:
     """The one ClientSession for every upstream call, closed when the app stops."""
     tokens = app[TOKENS]
-    async with aiohttp.ClientSession(raise_for_status=False) as session:
+    # Every call passes its own timeout; the session's stops one that forgets from waiting
+    # aiohttp's five-minute default.
+    timeout = aiohttp.ClientTimeout(total=app[SETTINGS].upstream_timeout)
+    async with aiohttp.ClientSession(raise_for_status=False, timeout=timeout) as session:
         tokens.session = session
         yield
         tokens.session = None

@@ -6,6 +6,7 @@ import asyncio
 import time
 from dataclasses import replace
 
+from proxy.app import TOKENS
 from proxy.clock import ManualClock
 from proxy.settings import Settings
 from tests.conftest import StartProxy
@@ -49,3 +50,12 @@ async def test_a_hanging_token_endpoint_gives_503_in_time_on_an_empty_cache(
     assert time.monotonic() - started < TIMEOUT + MARGIN
     assert response.status == 503
     assert fake_spotify.api_calls == 0
+
+
+async def test_the_client_session_itself_has_the_upstream_timeout(
+    owner_settings: Settings, start_proxy: StartProxy, clock: ManualClock
+) -> None:
+    client = await start_proxy(replace(owner_settings, upstream_timeout=TIMEOUT), clock)
+    session = client.app[TOKENS].session
+    assert session is not None
+    assert session.timeout.total == TIMEOUT
