@@ -12,9 +12,11 @@ from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 
+from mkdocs_spotify.oauth import accounts_sentence
 from proxy.grant import WARN_DAYS, days_left, grant_expires_at
 
 LOGIN = "`mkdocs-spotify login`"
+DOCTOR = "`mkdocs-spotify doctor`"
 SERVER_HINT = (
     "on a server, paste the lines `mkdocs-spotify login --print-env` prints into its environment"
 )
@@ -131,18 +133,9 @@ def refresh_failed(error: str, description: str, status: int | None) -> Line:
             "Spotify refused the refresh token (invalid_grant: the grant is 6 months old, was "
             f"revoked, or the password changed): run {LOGIN} again; {SERVER_HINT}."
         )
-    if error == "invalid_client":
-        return fail(
-            "Spotify does not accept this client id and secret (invalid_client): copy "
-            "SPOTIFY_CLIENT_ID and SPOTIFY_CLIENT_SECRET again from "
-            "https://developer.spotify.com/dashboard, or remove SPOTIFY_CLIENT_SECRET for a "
-            "public PKCE client."
-        )
-    if error in {"timeout", "unreachable"}:
-        return fail(
-            "Spotify's accounts service did not answer: check the network (and "
-            "SPOTIFY_ACCOUNTS_URL if you set it), then run `mkdocs-spotify doctor` again."
-        )
+    common = accounts_sentence(error, DOCTOR)
+    if common is not None:
+        return fail(common)
     detail = f": {description}" if description else ""
     where = f", HTTP {status}" if status else ""
     return fail(

@@ -181,8 +181,11 @@ def refused_sentence(error: str) -> str:
     )
 
 
-def token_error_sentence(error: str, description: str, status: int | None, redirect: str) -> str:
-    """What the token endpoint's refusal means for the owner, with the fix."""
+def accounts_sentence(error: str, command: str) -> str | None:
+    """The token endpoint's failures that read the same for `login` and `doctor`, else None.
+
+    `command` is what to run again once fixed.
+    """
     if error == "invalid_client":
         return (
             "Spotify does not accept this client id and secret (invalid_client): copy "
@@ -190,6 +193,24 @@ def token_error_sentence(error: str, description: str, status: int | None, redir
             "https://developer.spotify.com/dashboard, or remove SPOTIFY_CLIENT_SECRET "
             "if the app is meant to be a public PKCE client."
         )
+    if error == "timeout":
+        return (
+            f"Spotify's accounts service did not answer in time: check your network and run "
+            f"{command} again (SPOTIFY_PROXY_UPSTREAM_TIMEOUT raises the limit)."
+        )
+    if error == "unreachable":
+        return (
+            "Spotify's accounts service cannot be reached: check your network (and "
+            f"SPOTIFY_ACCOUNTS_URL if you set it) and run {command} again."
+        )
+    return None
+
+
+def token_error_sentence(error: str, description: str, status: int | None, redirect: str) -> str:
+    """What the token endpoint's refusal means for the owner, with the fix."""
+    common = accounts_sentence(error, "`mkdocs-spotify login`")
+    if common is not None:
+        return common
     if error == "invalid_grant":
         if "redirect" in description.lower():
             return (
@@ -200,16 +221,6 @@ def token_error_sentence(error: str, description: str, status: int | None, redir
             "The authorization code was refused (invalid_grant: it expired, was already used, "
             "or the PKCE check failed): run `mkdocs-spotify login` again and finish within "
             "a few minutes."
-        )
-    if error == "timeout":
-        return (
-            "Spotify's accounts service did not answer in time: check your network and run "
-            "`mkdocs-spotify login` again (SPOTIFY_PROXY_UPSTREAM_TIMEOUT raises the limit)."
-        )
-    if error == "unreachable":
-        return (
-            "Spotify's accounts service cannot be reached: check your network (and "
-            "SPOTIFY_ACCOUNTS_URL if you set it) and run `mkdocs-spotify login` again."
         )
     detail = f": {description}" if description else ""
     where = f" (HTTP {status})" if status else ""
