@@ -103,3 +103,45 @@ def test_every_link_is_reachable_by_keyboard(browser: Browser) -> None:
         assert bar.get_attribute("aria-label") == "Now playing"
         assert bar.get_attribute("aria-valuenow") is not None
         tab.page.context.close()
+
+
+# Where the keyboard focus is: "<class or 'artist'>: <text>" inside the widget, else its tag.
+FOCUSED = """() => {
+  const element = document.activeElement;
+  if (!element.closest("spotify-now-playing")) return "outside: " + element.tagName;
+  return (element.className || "artist") + ": " + element.textContent;
+}"""
+
+
+def test_keyboard_focus_survives_a_track_change_on_the_equivalent_link(browser: Browser) -> None:
+    def track(title: str, *artists: str) -> Answer:
+        url = f"https://open.spotify.com/track/{title.split()[0]}"
+        return Answer(body=now_playing(track_item(title, artists=artists, url=url)))
+
+    def change_track(server: WidgetServer, tab: Tab, answer: Answer) -> None:
+        server.answer = answer
+        tab.page.clock.run_for(31000)  # past the next fetch (half of the 60 s heartbeat)
+        title = answer.body["item"]["title"]
+        tab.page.locator("spotify-now-playing .snp-title", has_text=title).wait_for()
+
+    with WidgetServer().running() as server:
+        server.answer = track("First Song", "Ann", "Bob")
+        tab = open_tab(browser)
+        tab.page.clock.install()
+        tab.page.goto(server.url("/"))
+        tab.wait_for_state("playing")
+        for _ in range(4):  # album art, title, first artist, second artist
+            tab.page.keyboard.press("Tab")
+        assert tab.page.evaluate(FOCUSED) == "artist: Bob"
+
+        change_track(server, tab, track("Second Song", "Cat", "Dan"))
+        assert tab.page.evaluate(FOCUSED) == "artist: Dan"  # the new second artist
+
+        tab.page.keyboard.press("Tab")
+        assert tab.page.evaluate(FOCUSED) == "snp-logo: "
+        change_track(server, tab, track("Third Song", "Eve"))  # the logo moved one link up
+        assert tab.page.evaluate(FOCUSED) == "snp-logo: "
+        tab.page.keyboard.press("Shift+Tab")  # and the tab order goes on from there
+        assert tab.page.evaluate(FOCUSED) == "artist: Eve"
+        assert tab.problems == []
+        tab.page.context.close()

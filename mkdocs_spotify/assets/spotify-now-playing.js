@@ -3,7 +3,6 @@
   const NAME = "spotify-now-playing";
   if (!window.customElements || customElements.get(NAME)) return;
 
-  const SVG = "http://www.w3.org/2000/svg";
   const LOGO =
     "M12 0a12 12 0 0 0 0 24 12 12 0 0 0 0-24zm5.5 17.3c-.2.4-.7.5-1 .3-2.8-1.7-6.4-2.1-10.6-1.1-.4.1-.8-.2-.9-.6-.1-.4.2-.8.6-.9 4.6-1 8.6-.6 11.7 1.3.3.2.4.7.2 1zm1.5-3.3c-.3.4-.8.6-1.3.3-3.2-2-8.1-2.6-11.9-1.4-.5.1-1-.1-1.2-.6-.1-.5.1-1 .6-1.2 4.4-1.3 9.8-.7 13.5 1.6.5.3.6.9.3 1.3zm.1-3.4C15.2 8.4 8.7 8.2 5 9.3c-.6.2-1.2-.2-1.4-.7-.2-.6.2-1.2.7-1.4 4.3-1.3 11.5-1 16 1.6.5.3.7 1 .4 1.5-.3.5-1 .7-1.6.4z";
   const LABELS = {
@@ -28,12 +27,13 @@
     }
   };
   // Check the parsed href: what the browser will use.
-  const allowed = (pattern) => (value) => {
-    const url = parse(value);
+  const allowed = (pattern) => (value, base) => {
+    const url = parse(value, base);
     return url && pattern.test(url.href) ? url.href : null;
   };
   const spotifyLink = allowed(/^https:\/\/open\.spotify\.com\//);
   const imageLink = allowed(/^https:\/\/([\w-]+\.)*(scdn\.co|spotifycdn\.com)\//);
+  const webLink = allowed(/^https?:/);
   const clamp = (value, low, high) => Math.min(high, Math.max(low, value));
 
   const readItem = (raw) => {
@@ -111,10 +111,9 @@
       const labels = {};
       for (const key in LABELS) labels[key] = value(`label-${key}`) || LABELS[key];
       const base = (value("proxy-url") || "").trim().replace(/\/+$/, "");
-      const endpoint = base && parse(`${base}/v1/now-playing`, document.baseURI);
       const min = seconds("min-interval", 5);
       return {
-        endpoint: endpoint && /^https?:$/.test(endpoint.protocol) ? endpoint.href : null,
+        endpoint: base && webLink(`${base}/v1/now-playing`, document.baseURI),
         idle: ["message", "hide"].includes(value("idle")) ? value("idle") : "last",
         art: value("art") !== "off",
         progress: value("progress") !== "off",
@@ -223,6 +222,10 @@
 
     _build(item, names) {
       const config = this._config;
+      // Keep the keyboard focus on the equivalent link (or the logo) across the rebuild.
+      const focused = document.activeElement;
+      const links = () => [...this._box.querySelectorAll(`a[class="${focused.className}"]`)];
+      const slot = this._box.contains(focused) ? links().indexOf(focused) : -1;
       const parts = [];
       this._bar = null;
       if (item && config.art) {
@@ -254,8 +257,8 @@
       }
 
       const logo = node("snp-logo", "", item?.url || "https://open.spotify.com/");
-      const svg = document.createElementNS(SVG, "svg");
-      const path = document.createElementNS(SVG, "path");
+      const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+      const path = document.createElementNS("http://www.w3.org/2000/svg", "path");
       logo.setAttribute("aria-label", config.labels.open);
       svg.setAttribute("viewBox", "0 0 24 24");
       svg.setAttribute("aria-hidden", "true");
@@ -263,6 +266,7 @@
       svg.append(path);
       logo.append(svg);
       this._box.replaceChildren(...parts, text, logo);
+      if (slot >= 0) (links()[slot] || logo).focus({ preventScroll: true });
     }
 
     _paint() {
