@@ -66,7 +66,17 @@ def settle(server: WidgetServer, tab: Tab, expected: int) -> None:
 
 
 def advance(tab: Tab, seconds: float) -> None:
-    tab.page.clock.run_for(int(seconds * 1000))
+    """Move the page clock in steps of at most 5 s, each real request handled before the next.
+
+    One long jump could fire a fetch and, within the same jump, its 10 s timeout, aborting the
+    request before the server sees it (a flake when a retry fell early in an 11 s jump).
+    """
+    left = int(seconds * 1000)
+    while left > 0:
+        step = min(left, 5000)
+        tab.page.clock.run_for(step)
+        left -= step
+        tab.page.wait_for_function(IDLE_WIDGET, timeout=5000)
 
 
 def test_the_next_fetch_is_timed_to_the_end_of_the_track(server: WidgetServer, tab: Tab) -> None:
