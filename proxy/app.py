@@ -144,14 +144,18 @@ def main(host: str, port: int, demo: bool) -> int:
             print(f"mkdocs-spotify proxy: {problem}", file=sys.stderr)
         return EXIT_SETTINGS
     mode = "the demo session" if demo else "Spotify"
-    log.info("Serving %s on http://%s:%d/v1/now-playing", mode, host, port)
+
+    def listening(_banner: str) -> None:
+        # run_app calls this once the socket is bound, so a busy port never reads "Serving".
+        log.info("Serving %s on http://%s:%d/v1/now-playing", mode, host, port)
+
     try:
         web.run_app(
             create_app(settings),
             host=host,
             port=port,
             access_log=logging.getLogger("aiohttp.access") if settings.access_log else None,
-            print=None,
+            print=listening,
         )
     except OSError as error:
         print(

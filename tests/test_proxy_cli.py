@@ -157,3 +157,4 @@ def test_a_busy_port_is_one_sentence(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "choose another --port" in result.stderr
     assert "Traceback" not in result.stderr
+    assert "Serving" not in result.stderr  # it never served
