@@ -9,9 +9,9 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from mkdocs_spotify.oauth import Code, Refused
@@ -115,58 +115,63 @@ def _utcnow() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
-async def login(
-    settings: Settings,
-    options: LoginOptions,
-    *,
-    stdin_fd: int | None = None,
-    out: TextIO | None = None,
-    err: TextIO | None = None,
-    now: Callable[[], datetime] = _utcnow,
-) -> int:
-    """The whole flow; returns the exit status. Streams and clock are injectable for tests."""
+def say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def complain(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One authorization request: what the callback and the code exchange must match."""
+
+    redirect: str
+    state: str = field(repr=False)
+    verifier: str = field(repr=False)
+
+
+async def login(settings: Settings, options: LoginOptions, *, stdin_fd: int | None = None) -> int:
+    """The whole flow; returns the exit status."""
     import asyncio
     import threading
 
     from mkdocs_spotify import oauth
     from mkdocs_spotify.callback import CallbackListener, PortInUse
 
-    stdout = out or sys.stdout
-    stderr = err or sys.stderr
-
-    def say(text: str = "", stream: TextIO = stdout) -> None:
-        print(text, file=stream, flush=True)
-
-    verifier = oauth.new_verifier()
-    state = oauth.new_state()
-    redirect = oauth.redirect_uri(options.port)
+    attempt = Attempt(
+        redirect=oauth.redirect_uri(options.port),
+        state=oauth.new_state(),
+        verifier=oauth.new_verifier(),
+    )
+    redirect = attempt.redirect
     assert settings.client_id is not None  # load_settings(require_client_id=True) made sure
     url = oauth.authorize_url(
         settings.accounts_url,
         client_id=settings.client_id,
         redirect=redirect,
-        code_challenge=oauth.challenge(verifier),
-        state=state,
+        code_challenge=oauth.challenge(attempt.verifier),
+        state=attempt.state,
         scopes=options.scopes,
     )
 
-    listener = CallbackListener(state, options.port)
+    listener = CallbackListener(attempt.state, options.port)
     try:
         await listener.start()
     except PortInUse as problem:
-        say(str(problem), stderr)
+        complain(str(problem))
         return EXIT_FAILURE
 
     def pasted(line: str) -> None:
         if listener.result.done():
             return
         try:
-            listener.result.set_result(oauth.parse_pasted(line, state))
+            listener.result.set_result(oauth.parse_pasted(line, attempt.state))
         except oauth.CallbackError as problem:
-            say(
+            complain(
                 f"That was not accepted ({problem}): paste the whole address the browser "
-                f"ended up at, starting with {redirect}?",
-                stderr,
+                f"ended up at, starting with {redirect}?"
             )
 
     try:
@@ -188,14 +193,13 @@ async def login(
             # shield: the timeout must not cancel the listener's future under it.
             outcome = await asyncio.wait_for(asyncio.shield(listener.result), options.timeout)
         except TimeoutError:
-            say(
+            complain(
                 f"No answer from Spotify within {options.timeout:g} seconds: run "
                 "`mkdocs-spotify login` again and press Agree in the browser sooner "
-                "(or give a longer --timeout).",
-                stderr,
+                "(or give a longer --timeout)."
             )
             return EXIT_FAILURE
-        return await _finish(settings, options, outcome, verifier, redirect, say, stderr, now)
+        return await _finish(settings, options, attempt, outcome)
     finally:
         await listener.stop()
 
@@ -246,14 +250,7 @@ def read_pasted_lines(fd: int, deliver: Callable[[str], None]) -> None:
 
 
 async def _finish(
-    settings: Settings,
-    options: LoginOptions,
-    outcome: Code | Refused,
-    verifier: str,
-    redirect: str,
-    say: Callable[..., None],
-    stderr: TextIO,
-    now: Callable[[], datetime],
+    settings: Settings, options: LoginOptions, attempt: Attempt, outcome: Code | Refused
 ) -> int:
     import aiohttp
 
@@ -263,32 +260,30 @@ async def _finish(
     from proxy.store import StoredToken, write_store
 
     if isinstance(outcome, oauth.Refused):
-        say(oauth.refused_sentence(outcome.error), stderr)
+        complain(oauth.refused_sentence(outcome.error))
         return EXIT_FAILURE
 
     form = {
         "grant_type": "authorization_code",
         "code": outcome.code,
-        "redirect_uri": redirect,
-        "code_verifier": verifier,
+        "redirect_uri": attempt.redirect,
+        "code_verifier": attempt.verifier,
     }
     try:
         async with aiohttp.ClientSession() as session:
             grant = await request_token(session, settings, form)
     except AccountsError as error:
-        say(
-            oauth.token_error_sentence(error.error, error.description, error.status, redirect),
-            stderr,
+        complain(
+            oauth.token_error_sentence(
+                error.error, error.description, error.status, attempt.redirect
+            )
         )
         return EXIT_FAILURE
     if grant.refresh_token is None:
-        say(
-            "Spotify answered without a refresh token: run `mkdocs-spotify login` again.",
-            stderr,
-        )
+        complain("Spotify answered without a refresh token: run `mkdocs-spotify login` again.")
         return EXIT_FAILURE
 
-    authorized_at = now()
+    authorized_at = _utcnow()
     assert settings.client_id is not None
     token = StoredToken(
         refresh_token=grant.refresh_token,
@@ -303,21 +298,19 @@ async def _finish(
     try:
         write_store(path, token)
     except OSError as error:
-        say(
+        complain(
             f"The token store {path} cannot be written ({error.strerror}): set "
             "SPOTIFY_TOKEN_STORE to a file in a folder you can write, and run "
-            "`mkdocs-spotify login` again.",
-            stderr,
+            "`mkdocs-spotify login` again."
         )
         status = EXIT_FAILURE
     else:
         say(f"\nSaved the refresh token to {path} (readable by you only).")
     say(f"Granted scopes: {' '.join(token.scopes) or '(none)'}.")
     if "user-read-currently-playing" not in token.scopes:
-        say(
+        complain(
             "Warning: without user-read-currently-playing the widget cannot show what plays: "
-            "run `mkdocs-spotify login` again without --scopes.",
-            stderr,
+            "run `mkdocs-spotify login` again without --scopes."
         )
     expires = grant_expires_at(authorized_at)
     say(
@@ -325,11 +318,10 @@ async def _finish(
         "run `mkdocs-spotify login` again before then; `mkdocs-spotify doctor` counts the days."
     )
     if settings.refresh_token is not None and settings.refresh_token != grant.refresh_token:
-        say(
+        complain(
             "Warning: SPOTIFY_REFRESH_TOKEN is also set (environment or .env) and wins over the "
             "new store: remove it, or replace it and SPOTIFY_AUTHORIZED_AT with the lines "
-            "`mkdocs-spotify login --print-env` prints.",
-            stderr,
+            "`mkdocs-spotify login --print-env` prints."
         )
     if options.print_env:
         say("\n# For a server's environment or .env file (keep these lines secret):")
