@@ -12,7 +12,8 @@ import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import aiohttp
@@ -51,12 +52,21 @@ class GrantDead(UpstreamError):
     """No usable refresh token: invalid_grant, none configured, or an unusable store."""
 
 
-def retry_after_seconds(header: str | None, default: float = 30.0) -> float:
-    """Spotify sends whole seconds; anything else means the documented default wait."""
-    try:
-        value = float(header) if header is not None else default
-    except ValueError:
+def retry_after_seconds(header: str | None, now: datetime, default: float = 30.0) -> float:
+    """Seconds as Spotify sends them, or an HTTP-date (RFC 9110, e.g. from a CDN in between);
+    anything else means the documented default wait."""
+    if header is None:
         return default
+    try:
+        value = float(header)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(header)
+        except (TypeError, ValueError):
+            return default
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        return max(0.0, (when - now).total_seconds())
     return value if value >= 0 and value != float("inf") else default
 
 
@@ -259,7 +269,8 @@ class SpotifyClient:
             token = await self.tokens.access_token()
             status, headers, body = await self._get(token)
         if status == 429:
-            raise RateLimited(retry_after_seconds(headers.get("Retry-After")))
+            retry_after = retry_after_seconds(headers.get("Retry-After"), self.tokens.clock.now())
+            raise RateLimited(retry_after)
         if status == 403:
             raise Forbidden(
                 "Spotify answered 403 Forbidden: add your account under User Management in the "

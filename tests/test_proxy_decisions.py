@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given
@@ -11,6 +12,8 @@ from hypothesis import strategies as st
 from proxy.cache import Action, decide
 from proxy.http import cors_headers, etag_matches, max_age, preflight_headers, strong_etag
 from proxy.spotify import retry_after_seconds, token_lifetime
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 
 def test_decide() -> None:
@@ -56,7 +59,20 @@ def test_upstream_calls_per_window_are_bounded(ttl: float, gaps: list[float]) ->
     ],
 )
 def test_retry_after(header: str | None, seconds: float) -> None:
-    assert retry_after_seconds(header) == seconds
+    assert retry_after_seconds(header, NOW) == seconds
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [
+        ("Mon, 23 Nov 2026 12:02:00 GMT", 120.0),
+        ("Mon, 23 Nov 2026 14:00:00 GMT", 7200.0),  # hours, as Spotify has been seen to ask
+        ("Mon, 23 Nov 2026 11:00:00 GMT", 0.0),  # already past
+        ("Mon, 32 Nov 2026 12:00:00 GMT", 30.0),
+    ],
+)
+def test_retry_after_as_an_http_date(header: str, seconds: float) -> None:
+    assert retry_after_seconds(header, NOW) == seconds
 
 
 def test_token_lifetime_refreshes_early() -> None:

@@ -3,21 +3,33 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
+from email.utils import format_datetime
 
 import pytest
 
 from proxy.clock import ManualClock
-from proxy.settings import Settings
+from proxy.settings import DEFAULT_CACHE_TTL, Settings
 from tests.conftest import StartProxy
 from tests.fakes import payloads
 from tests.fakes.spotify import FakeSpotify, Reply
 
 LIMITED = {"error": {"status": 429, "message": "API rate limit exceeded"}}
+# The 429 comes one TTL after the start of the manual clock.
+IN_TWO_MINUTES = format_datetime(
+    ManualClock().now() + timedelta(seconds=DEFAULT_CACHE_TTL + 120), usegmt=True
+)
 
 
 @pytest.mark.parametrize(
     ("headers", "wait"),
-    [({"Retry-After": "120"}, 120.0), ({}, 30.0), ({"Retry-After": "soon"}, 30.0)],
+    [
+        ({"Retry-After": "120"}, 120.0),
+        ({}, 30.0),
+        ({"Retry-After": "soon"}, 30.0),
+        ({"Retry-After": IN_TWO_MINUTES}, 120.0),
+    ],
+    ids=["seconds", "absent", "unreadable", "http-date"],
 )
 async def test_no_call_before_retry_after_and_stale_answers_meanwhile(
     fake_spotify: FakeSpotify,
