@@ -115,6 +115,10 @@ def _utcnow() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
+def seconds_text(seconds: float) -> str:
+    return f"{seconds:g} second" + ("" if seconds == 1 else "s")
+
+
 def say(text: str = "") -> None:
     print(text, flush=True)
 
@@ -194,7 +198,7 @@ async def login(settings: Settings, options: LoginOptions, *, stdin_fd: int | No
             outcome = await asyncio.wait_for(asyncio.shield(listener.result), options.timeout)
         except TimeoutError:
             complain(
-                f"No answer from Spotify within {options.timeout:g} seconds: run "
+                f"No answer from Spotify within {seconds_text(options.timeout)}: run "
                 "`mkdocs-spotify login` again and press Agree in the browser sooner "
                 "(or give a longer --timeout)."
             )

@@ -11,6 +11,9 @@ import socket
 import time
 from pathlib import Path
 
+import pytest
+
+from mkdocs_spotify.login import seconds_text
 from proxy.store import read_store, store_mode
 from tests.fakes.net import free_port
 from tests.fakes.spotify import CLIENT_SECRET, FakeSpotify
@@ -78,12 +81,12 @@ def test_end_of_stdin_keeps_waiting_and_bad_state_is_refused(tmp_path: Path) -> 
 def test_timeout_exits_1_with_a_sentence(tmp_path: Path) -> None:
     with FakeSpotify().running() as fake:
         login = run_cli(
-            ["login", "--no-browser", "--port", str(free_port()), "--timeout", "0.5"],
+            ["login", "--no-browser", "--port", str(free_port()), "--timeout", "1"],
             fake.env(tmp_path / "token.json"),
             tmp_path,
         )
     assert login.proc.returncode == 1
-    assert "No answer from Spotify within 0.5 seconds" in login.stderr
+    assert "No answer from Spotify within 1 second:" in login.stderr
     assert "--timeout" in login.stderr
     assert not (tmp_path / "token.json").exists()
     # The CLI cannot see Spotify's authorize page, so the URI to register is printed up front.
@@ -185,3 +188,10 @@ def test_unwritable_store_fails_but_print_env_still_hands_out_the_lines(tmp_path
         issued = [token for token in fake.refresh_tokens if token in login.stdout]
     assert "cannot be written" in login.stderr and "SPOTIFY_TOKEN_STORE" in login.stderr
     assert len(issued) == 1 and f"SPOTIFY_REFRESH_TOKEN={issued[0]}" in login.stdout
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"), [(1, "1 second"), (0.5, "0.5 seconds"), (300, "300 seconds")]
+)
+def test_seconds_read_as_english(seconds: float, text: str) -> None:
+    assert seconds_text(seconds) == text
