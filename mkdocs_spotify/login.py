@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -160,6 +161,23 @@ async def login(settings: Settings, options: LoginOptions, *, stdin_fd: int | No
         scopes=options.scopes,
     )
 
+    # Find out now, not after the owner pressed Agree and the single-use code is spent.
+    unwritable = store_folder_problem(settings.token_store)
+    if unwritable is not None:
+        if not options.print_env:
+            complain(
+                f"The token store {settings.token_store} cannot be written ({unwritable}): set "
+                "SPOTIFY_TOKEN_STORE to a file in a folder you can write, or add --print-env "
+                "to get the lines for a server's environment instead."
+            )
+            return EXIT_FAILURE
+        complain(
+            f"Warning: the token store {settings.token_store} cannot be written "
+            f"({unwritable}), so the --print-env lines at the end will be the only copy of "
+            "the refresh token: keep them, or set SPOTIFY_TOKEN_STORE to a file in a folder "
+            "you can write."
+        )
+
     listener = CallbackListener(attempt.state, options.port)
     try:
         await listener.start()
@@ -206,6 +224,24 @@ async def login(settings: Settings, options: LoginOptions, *, stdin_fd: int | No
         return await _finish(settings, options, attempt, outcome)
     finally:
         await listener.stop()
+
+
+def store_folder_problem(path: Path) -> str | None:
+    """Why the token store cannot be written at `path`, or None if it can.
+
+    Creates the folder (0700) as write_store would, and writes and removes a temporary file.
+    """
+    import tempfile
+
+    if path.is_dir():
+        return "it is a folder"
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path.parent, prefix=".token-check-"):
+            pass
+    except OSError as error:
+        return error.strerror or type(error).__name__
+    return None
 
 
 def _open_browser(url: str) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import socket
+import stat
 import time
 from pathlib import Path
 
@@ -188,6 +189,38 @@ def test_unwritable_store_fails_but_print_env_still_hands_out_the_lines(tmp_path
         issued = [token for token in fake.refresh_tokens if token in login.stdout]
     assert "cannot be written" in login.stderr and "SPOTIFY_TOKEN_STORE" in login.stderr
     assert len(issued) == 1 and f"SPOTIFY_REFRESH_TOKEN={issued[0]}" in login.stdout
+    # Warned before the URL, so the owner knew the printed lines were the only copy.
+    assert "the --print-env lines at the end will be the only copy" in login.stderr
+
+
+def test_an_unwritable_store_stops_login_before_the_browser(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    store = blocker / "token.json"
+    with FakeSpotify().running() as fake:
+        login = run_cli(
+            ["login", "--no-browser", "--port", str(free_port()), "--timeout", "30"],
+            fake.env(store),
+            tmp_path,
+        )
+    assert login.proc.returncode == 1
+    assert f"The token store {store} cannot be written" in login.stderr
+    assert "SPOTIFY_TOKEN_STORE" in login.stderr and "--print-env" in login.stderr
+    assert "/authorize?" not in login.stdout  # no URL to press Agree on
+    assert "Traceback" not in login.output
+
+
+def test_the_store_folder_is_created_private_before_the_browser(tmp_path: Path) -> None:
+    folder = tmp_path / "config" / "mkdocs-spotify"
+    with FakeSpotify().running() as fake:
+        login = run_cli(
+            ["login", "--no-browser", "--port", str(free_port()), "--timeout", "0.2"],
+            fake.env(folder / "token.json"),
+            tmp_path,
+        )
+    assert login.proc.returncode == 1 and "No answer from Spotify" in login.stderr
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert list(folder.iterdir()) == []  # the write test left nothing behind
 
 
 @pytest.mark.parametrize(
