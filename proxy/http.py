@@ -16,7 +16,10 @@ PREFLIGHT_MAX_AGE = "86400"
 
 
 def compact_json(data: Any) -> bytes:
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
+    # A lone surrogate (half an emoji: valid JSON escape, not encodable as UTF-8) can only sit
+    # inside a JSON string, where backslashreplace writes it back as the same `\udxxx` escape.
+    text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+    return text.encode("utf-8", "backslashreplace")
 
 
 def strong_etag(body: bytes) -> str:

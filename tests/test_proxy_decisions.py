@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from datetime import UTC, datetime
 
@@ -10,7 +11,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from proxy.cache import Action, decide
-from proxy.http import cors_headers, etag_matches, max_age, preflight_headers, strong_etag
+from proxy.http import (
+    compact_json,
+    cors_headers,
+    etag_matches,
+    max_age,
+    preflight_headers,
+    strong_etag,
+)
 from proxy.spotify import retry_after_seconds, token_lifetime
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -111,3 +119,18 @@ def test_cors_is_exact_match_and_never_null() -> None:
         preflight_headers("https://a.example", allowed, {"Access-Control-Request-Method": "PUT"})
         is None
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "plain",
+        "Beyoncé 東京",
+        'quote " backslash \\ \\ud83c',
+        "cut \ud83c",
+        "\udc00 low half",
+    ],
+)
+def test_compact_json_is_utf8_json_for_any_text(text: str) -> None:
+    body = compact_json({text: [text]})
+    assert json.loads(body.decode("utf-8")) == {text: [text]}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from proxy.clock import ManualClock
@@ -70,3 +72,25 @@ async def test_with_no_answer_at_all_the_visitor_gets_503_json(
     assert response.status == 503
     assert response.headers["Content-Type"].startswith("application/json")
     assert set(await response.json()) == {"error"}
+
+
+async def test_a_lone_surrogate_in_a_title_is_served_not_a_500(
+    fake_spotify: FakeSpotify, owner_settings: Settings, start_proxy: StartProxy, clock: ManualClock
+) -> None:
+    # Valid JSON that Python cannot encode as UTF-8 (half an emoji, e.g. a title cut by length).
+    title = "Cut \\ud83c"
+    payload = json.dumps(payloads.currently_playing(payloads.track("Cut"))).replace(
+        '"Cut"', '"' + title + '"', 1
+    )
+    fake_spotify.player = Reply(200, raw=payload.encode())
+    client = await start_proxy(owner_settings, clock)
+
+    response = await client.get("/v1/now-playing")
+
+    assert response.status == 200
+    assert (await response.json())["item"]["title"] == "Cut \ud83c"
+    fake_spotify.player = Reply(204)  # idle: the title lives on in last_played
+    clock.advance(owner_settings.cache_ttl)
+    idle = await client.get("/v1/now-playing")
+    assert idle.status == 200
+    assert (await idle.json())["last_played"]["title"] == "Cut \ud83c"
