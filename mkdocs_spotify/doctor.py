@@ -27,6 +27,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import sys
+
+    from mkdocs_spotify.login import EXIT_INTERRUPTED
+
+    try:
+        return _run(args)
+    except KeyboardInterrupt:
+        print(
+            "Doctor cancelled (Ctrl-C): run `mkdocs-spotify doctor` again for the checklist.",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
+
+
+def _run(args: argparse.Namespace) -> int:
     import asyncio
 
     from mkdocs_spotify import checks

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130  # what a shell reports for a program ended by Ctrl-C (128 + SIGINT)
 DEFAULT_TIMEOUT = 300.0
 
 
@@ -67,6 +68,14 @@ class LoginOptions:
 
 
 def run(args: argparse.Namespace) -> int:
+    try:
+        return _run(args)
+    except KeyboardInterrupt:
+        complain("Login cancelled (Ctrl-C): run `mkdocs-spotify login` again when you are ready.")
+        return EXIT_INTERRUPTED
+
+
+def _run(args: argparse.Namespace) -> int:
     import asyncio
 
     from mkdocs_spotify.oauth import DEFAULT_SCOPES, UsageError, parse_scopes
@@ -103,11 +112,7 @@ def run(args: argparse.Namespace) -> int:
         stdin_fd: int | None = sys.stdin.fileno() if sys.stdin is not None else None
     except (OSError, ValueError):
         stdin_fd = None
-    try:
-        return asyncio.run(login(settings, options, stdin_fd=stdin_fd))
-    except KeyboardInterrupt:
-        print("Login cancelled: nothing was written.", file=sys.stderr)
-        return EXIT_FAILURE
+    return asyncio.run(login(settings, options, stdin_fd=stdin_fd))
 
 
 def _utcnow() -> datetime:

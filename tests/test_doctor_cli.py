@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import signal
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from proxy.store import StoredToken, write_store
 from tests.fakes.spotify import CLIENT_SECRET, FakeSpotify
-from tests.login_process import run_cli
+from tests.login_process import CliProcess, run_cli
 
 
 def test_healthy_setup_exits_0_and_prints_no_secret(tmp_path: Path) -> None:
@@ -63,3 +65,20 @@ def test_a_dotenv_file_that_is_not_utf8_is_a_fail_line_not_a_traceback(tmp_path:
     assert doctor.proc.returncode == 1
     assert doctor.stdout.startswith("FAIL  The file .env cannot be read (it is not UTF-8 text)")
     assert "Traceback" not in doctor.output
+
+
+def test_ctrl_c_exits_130_with_one_line(tmp_path: Path) -> None:
+    with FakeSpotify().running() as fake:
+        fake.token_delay = 30  # doctor hangs in its refresh until interrupted
+        doctor = CliProcess(
+            ["doctor"], fake.env(tmp_path / "token.json", fake.issue_refresh_token()), tmp_path
+        )
+        deadline = time.monotonic() + 15
+        while fake.token_calls == 0:
+            assert time.monotonic() < deadline, doctor.output
+            time.sleep(0.02)
+        doctor.proc.send_signal(signal.SIGINT)
+        assert doctor.finish() == 130
+    assert doctor.stderr.splitlines() == [
+        "Doctor cancelled (Ctrl-C): run `mkdocs-spotify doctor` again for the checklist."
+    ]

@@ -7,6 +7,7 @@ fetched from the loopback listener or pasted on standard input.
 from __future__ import annotations
 
 import re
+import signal
 import socket
 import stat
 import time
@@ -228,3 +229,16 @@ def test_the_store_folder_is_created_private_before_the_browser(tmp_path: Path) 
 )
 def test_seconds_read_as_english(seconds: float, text: str) -> None:
     assert seconds_text(seconds) == text
+
+
+def test_ctrl_c_while_waiting_exits_130_with_one_line(tmp_path: Path) -> None:
+    with FakeSpotify().running() as fake:
+        login, _, port = start_login(fake, tmp_path)
+        login.proc.send_signal(signal.SIGINT)
+        assert login.finish() == 130
+    assert login.stderr.splitlines() == [
+        "Login cancelled (Ctrl-C): run `mkdocs-spotify login` again when you are ready."
+    ]
+    assert not (tmp_path / "token.json").exists()
+    with socket.socket() as probe:
+        assert probe.connect_ex(("127.0.0.1", port)) != 0
