@@ -113,7 +113,7 @@ class NowPlayingCache:
         self._last_attempt = self.clock.monotonic()
         self.calls += 1
         try:
-            data = await self._fetch()
+            self._succeed(await self._fetch())
         except RateLimited as error:
             self._not_before = self.clock.monotonic() + error.retry_after
             # Every 429 is news (at most one per deadline), so each one is logged.
@@ -130,8 +130,6 @@ class NowPlayingCache:
         except Exception as error:  # a bug must not take the cache down with it
             log.error("Reading Spotify's answer failed unexpectedly (%s).", type(error).__name__)
             self._fail(UpstreamError(type(error).__name__), quiet=True)
-        else:
-            self._succeed(data)
         finally:
             self._in_flight = None
 
@@ -141,11 +139,13 @@ class NowPlayingCache:
         self._failure = error
 
     def _succeed(self, data: dict[str, Any]) -> None:
+        # Render first: if that fails, nothing (last_played included) has changed yet.
+        item = data.get("item")
+        last_played = self.last_played if item is None else item
+        fresh = render(data, stale=False, last_played=last_played, ttl=self.ttl)
+        stale = render(data, stale=True, last_played=last_played, ttl=self.ttl)
         if self._failure is not None:
             log.info("Spotify answers again; serving live answers.")
         self._failure = None
-        item = data.get("item")
-        if item is not None:
-            self.last_played = item
-        self._fresh = render(data, stale=False, last_played=self.last_played, ttl=self.ttl)
-        self._stale = render(data, stale=True, last_played=self.last_played, ttl=self.ttl)
+        self.last_played = last_played
+        self._fresh, self._stale = fresh, stale

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
+from proxy.cache import NowPlayingCache
 from proxy.clock import ManualClock
 from proxy.settings import Settings
 from tests.conftest import StartProxy
@@ -94,3 +96,24 @@ async def test_a_lone_surrogate_in_a_title_is_served_not_a_500(
     idle = await client.get("/v1/now-playing")
     assert idle.status == 200
     assert (await idle.json())["last_played"]["title"] == "Cut \ud83c"
+
+
+async def test_a_bug_while_rendering_an_answer_serves_stale_and_keeps_last_played(
+    clock: ManualClock,
+) -> None:
+    good = {"status": "playing", "item": {"title": "Good"}, "progress_ms": 1, "fetched_at": 1}
+    broken = {**good, "item": {"title": object()}}  # not JSON: a normaliser bug
+    replies = [good, broken]
+
+    async def fetch() -> dict[str, Any]:
+        return replies.pop(0)
+
+    cache = NowPlayingCache(fetch, ttl=5, wait_timeout=1, clock=clock)
+    assert await cache.get() is not None
+    clock.advance(5)
+
+    answer = await cache.get()
+
+    assert answer is not None and answer.stale
+    assert json.loads(answer.body)["item"] == {"title": "Good"}
+    assert cache.last_played == {"title": "Good"}
