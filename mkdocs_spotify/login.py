@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import webbrowser
+
     from mkdocs_spotify.oauth import Code, Refused
     from proxy.settings import Settings
 
@@ -65,6 +67,8 @@ class LoginOptions:
     timeout: float
     print_env: bool = False
     open_browser: bool = True
+    # True when a browser was wanted but this machine only has text ones, or none.
+    no_graphical_browser: bool = False
 
 
 def run(args: argparse.Namespace) -> int:
@@ -96,17 +100,24 @@ def _run(args: argparse.Namespace) -> int:
         print(f"--timeout {args.timeout:g} must be a positive number of seconds.", file=sys.stderr)
         return EXIT_USAGE
     try:
-        settings = load_settings(read_environment(), require_client_id=True)
+        environment = read_environment()
+        settings = load_settings(environment, require_client_id=True)
     except SettingsError as error:
         for sentence in error.problems:
             print(sentence, file=sys.stderr)
         return EXIT_USAGE
+    graphical = False
+    if not args.no_browser:
+        import webbrowser
+
+        graphical = has_graphical_browser(environment, sys.platform, webbrowser.get)
     options = LoginOptions(
         port=args.port,
         scopes=scopes,
         timeout=args.timeout,
         print_env=args.print_env,
-        open_browser=not args.no_browser,
+        open_browser=graphical,
+        no_graphical_browser=not args.no_browser and not graphical,
     )
     try:
         stdin_fd: int | None = sys.stdin.fileno() if sys.stdin is not None else None
@@ -210,6 +221,12 @@ async def login(settings: Settings, options: LoginOptions, *, stdin_fd: int | No
             "No browser on this machine? Open the address on another device, then paste the "
             "address that device ends up at here and press Enter."
         )
+        if options.no_graphical_browser:
+            say(
+                "No graphical browser was found on this machine, so none was opened: open the "
+                "address above on a machine with a browser, then paste the address it ends up "
+                "at here and press Enter."
+            )
         if options.open_browser:
             # A thread: some browsers (a $BROWSER command, a text browser) block until closed,
             # and the listener must keep answering meanwhile. The URL is printed either way.
@@ -247,6 +264,33 @@ def store_folder_problem(path: Path) -> str | None:
     except OSError as error:
         return error.strerror or type(error).__name__
     return None
+
+
+def has_graphical_browser(
+    environ: Mapping[str, str], platform: str, default: Callable[[], webbrowser.BaseBrowser]
+) -> bool:
+    """Whether `webbrowser` would show a window rather than a text browser in this terminal.
+
+    A text browser (lynx, w3m, links, elinks) would take over the terminal where the owner
+    must paste the redirect, and cannot run Spotify's login page anyway. An explicit $BROWSER
+    is the owner's own choice and is used as it is.
+    """
+    import webbrowser
+
+    if environ.get("BROWSER"):
+        return True
+    unix = not platform.startswith(("win", "darwin"))
+    if unix and not (environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY")):
+        return False
+    try:
+        browser = default()
+    except webbrowser.Error:
+        return False
+    # GenericBrowser exactly: its subclass BackgroundBrowser is how graphical ones run.
+    # UnixBrowser subclasses that keep the terminal's output (elinks) run inside it.
+    if type(browser) is webbrowser.GenericBrowser:
+        return False
+    return getattr(browser, "redirect_stdout", True) is not False
 
 
 def _open_browser(url: str) -> None:
