@@ -228,8 +228,8 @@ async def login(settings: Settings, options: LoginOptions, *, stdin_fd: int | No
                 "at here and press Enter."
             )
         if options.open_browser:
-            # A thread: some browsers (a $BROWSER command, a text browser) block until closed,
-            # and the listener must keep answering meanwhile. The URL is printed either way.
+            # A thread: a $BROWSER command may block until closed, and the listener must
+            # keep answering meanwhile. The URL is printed either way.
             threading.Thread(target=_open_browser, args=(url,), daemon=True).start()
         if stdin_fd is not None:
             read_pasted_lines(stdin_fd, pasted)
