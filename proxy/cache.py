@@ -23,6 +23,11 @@ log = logging.getLogger("mkdocs_spotify.proxy")
 
 Fetch = Callable[[], Awaitable[dict[str, Any]]]
 
+# How long a visitor waits for the call in flight when a previous answer exists. A slow (not
+# dead) Spotify would otherwise cost every visitor at a TTL boundary the whole upstream timeout;
+# a second of a slightly older song beats seconds of nothing. Never more than the timeout.
+STALE_PATIENCE = 1.0
+
 
 class Action(enum.Enum):
     SERVE = "serve"  # the cached answer (fresh, or stale while Spotify may not be asked)
@@ -94,9 +99,13 @@ class NowPlayingCache:
             return self.current()
         if self._in_flight is None:
             self._in_flight = asyncio.create_task(self._update())
+        patience = self.wait_timeout
+        if self._stale is not None:
+            patience = min(STALE_PATIENCE, patience)
         try:
-            # shield: a visitor who goes away must not cancel the call the others wait on.
-            await asyncio.wait_for(asyncio.shield(self._in_flight), self.wait_timeout)
+            # shield: a visitor who stops waiting (or goes away) must not cancel the call the
+            # others wait on; it lands later and updates the cache.
+            await asyncio.wait_for(asyncio.shield(self._in_flight), patience)
         except TimeoutError:
             return self._stale
         return self.current()
