@@ -19,7 +19,7 @@ from proxy.http import (
     preflight_headers,
 )
 from proxy.settings import Settings
-from proxy.spotify import AccessTokens, Forbidden, GrantDead
+from proxy.spotify import AccessTokens, Forbidden, GrantDead, Unauthorized
 
 UNAVAILABLE = compact_json({"error": "Spotify status is unavailable right now."})
 
@@ -80,7 +80,7 @@ class Handlers:
         except Exception as error:  # a Spotify hiccup: say so, the cache keeps serving
             problem = f"Spotify's accounts service is not answering ({error})."
         failure = self.cache.failure
-        if problem is None and isinstance(failure, Forbidden):
+        if problem is None and isinstance(failure, Forbidden | Unauthorized):
             problem = str(failure)
         status = self.tokens.status()
         body: dict[str, Any] = {"status": "ok" if problem is None else "unavailable"}

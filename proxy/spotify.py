@@ -31,6 +31,14 @@ log = logging.getLogger("mkdocs_spotify.proxy")
 # notices a new `mkdocs-spotify login` without a restart.
 DEAD_GRANT_BACKOFF = 300.0
 LOGIN_HINT = "run `mkdocs-spotify login` on your computer and restart the proxy"
+# When Spotify refuses even a freshly refreshed token, refreshing on every 401 would cost a token
+# call and two API calls per cache TTL for as long as it lasts; ask for a new token after this.
+REFUSED_TOKEN_BACKOFF = 300.0
+REFUSED_TOKEN = (
+    "Spotify refused a freshly refreshed access token (401): the proxy stops refreshing on 401 "
+    "for five minutes; check that the app still exists in the Spotify dashboard, or run "
+    "`mkdocs-spotify login` again"
+)
 _ACCESS = "access"
 
 
@@ -46,6 +54,10 @@ class RateLimited(UpstreamError):
 
 class Forbidden(UpstreamError):
     """403: the app may not read this account (not allow-listed, no Premium, missing scope)."""
+
+
+class Unauthorized(UpstreamError):
+    """401 even with a fresh access token: the token chain works, yet Spotify refuses it."""
 
 
 class GrantDead(UpstreamError):
@@ -259,17 +271,21 @@ class SpotifyClient:
         self.url = f"{settings.api_url}/me/player/currently-playing"
         # Without additional_types=episode Spotify hides podcast episodes (item null).
         self.params = {"additional_types": "episode"}
+        self._refresh_on_401_at = float("-inf")
 
     async def currently_playing(self) -> tuple[int, Any]:
         """Spotify's status and parsed JSON (None for 204); UpstreamError subclasses otherwise."""
         token = await self.tokens.access_token()
         status, headers, body = await self._get(token)
-        if status == 401:
+        clock = self.tokens.clock
+        if status == 401 and clock.monotonic() >= self._refresh_on_401_at:
             self.tokens.invalidate(token)
             token = await self.tokens.access_token()
             status, headers, body = await self._get(token)
+            if status == 401:
+                self._refresh_on_401_at = clock.monotonic() + REFUSED_TOKEN_BACKOFF
         if status == 429:
-            retry_after = retry_after_seconds(headers.get("Retry-After"), self.tokens.clock.now())
+            retry_after = retry_after_seconds(headers.get("Retry-After"), clock.now())
             raise RateLimited(retry_after)
         if status == 403:
             raise Forbidden(
@@ -278,7 +294,7 @@ class SpotifyClient:
                 "the login granted user-read-currently-playing."
             )
         if status == 401:
-            raise UpstreamError("Spotify refused a fresh access token (401)")
+            raise Unauthorized(REFUSED_TOKEN)
         if status >= 500 or status not in (200, 204):
             raise UpstreamError(f"Spotify answered HTTP {status}")
         if status == 204 or not body.strip():

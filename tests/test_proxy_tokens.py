@@ -6,9 +6,12 @@ import asyncio
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from proxy.app import TOKENS
 from proxy.clock import ManualClock
 from proxy.settings import Settings
+from proxy.spotify import REFUSED_TOKEN_BACKOFF
 from tests.conftest import StartProxy
 from tests.fakes import payloads
 from tests.fakes.spotify import FakeSpotify, Reply
@@ -61,6 +64,42 @@ async def test_a_401_that_persists_is_not_retried_in_a_loop(
     assert data["stale"] is True
     assert fake_spotify.api_calls == 3
     assert fake_spotify.token_calls == 2
+
+
+async def test_a_401_that_survives_a_fresh_token_stops_refreshing_for_minutes(
+    fake_spotify: FakeSpotify,
+    owner_settings: Settings,
+    start_proxy: StartProxy,
+    clock: ManualClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    client = await start_proxy(owner_settings, clock)
+    await client.get("/v1/now-playing")
+    fake_spotify.player = Reply(401, {"error": {"status": 401, "message": "Bad token"}})
+    clock.advance(owner_settings.cache_ttl)
+    await client.get("/v1/now-playing")  # refreshed once, retried once, refused again
+    assert (fake_spotify.token_calls, fake_spotify.api_calls) == (2, 3)
+
+    for _ in range(10):
+        clock.advance(owner_settings.cache_ttl)
+        data = await (await client.get("/v1/now-playing")).json()
+        assert data["stale"] is True
+    assert fake_spotify.token_calls == 2  # no refresh on 401 meanwhile
+    assert fake_spotify.api_calls == 13  # one call per TTL, not two
+    ready = await client.get("/readyz")
+    assert ready.status == 503
+    assert "401" in (await ready.json())["reason"]
+    assert sum("401" in record.getMessage() for record in caplog.records) == 1
+
+    clock.advance(REFUSED_TOKEN_BACKOFF)  # then one more try with a fresh token
+    await client.get("/v1/now-playing")
+    assert (fake_spotify.token_calls, fake_spotify.api_calls) == (3, 15)
+
+    fake_spotify.player = Reply(200, payloads.currently_playing(payloads.track("Back")))
+    clock.advance(owner_settings.cache_ttl)
+    data = await (await client.get("/v1/now-playing")).json()
+    assert data["stale"] is False
+    assert (await client.get("/readyz")).status == 200
 
 
 async def test_concurrent_token_requests_share_one_refresh(
