@@ -64,9 +64,14 @@ class GrantDead(UpstreamError):
     """No usable refresh token: invalid_grant, none configured, or an unusable store."""
 
 
+# Spotify has asked for waits of several hours, so long ones are honoured; but a garbage value
+# (a year, a date far ahead) must not wedge the proxy until someone restarts it.
+MAX_RETRY_AFTER = 24 * 3600.0
+
+
 def retry_after_seconds(header: str | None, now: datetime, default: float = 30.0) -> float:
     """Seconds as Spotify sends them, or an HTTP-date (RFC 9110, e.g. from a CDN in between);
-    anything else means the documented default wait."""
+    anything unreadable means the documented default wait; at most MAX_RETRY_AFTER."""
     if header is None:
         return default
     try:
@@ -78,8 +83,10 @@ def retry_after_seconds(header: str | None, now: datetime, default: float = 30.0
             return default
         if when.tzinfo is None:
             when = when.replace(tzinfo=UTC)
-        return max(0.0, (when - now).total_seconds())
-    return value if value >= 0 and value != float("inf") else default
+        value = max(0.0, (when - now).total_seconds())
+    if not 0 <= value < float("inf"):  # negative, nan or inf
+        return default
+    return min(value, MAX_RETRY_AFTER)
 
 
 def token_lifetime(expires_in: float) -> float:

@@ -19,7 +19,7 @@ from proxy.http import (
     preflight_headers,
     strong_etag,
 )
-from proxy.spotify import retry_after_seconds, token_lifetime
+from proxy.spotify import MAX_RETRY_AFTER, retry_after_seconds, token_lifetime
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
@@ -64,6 +64,9 @@ def test_upstream_calls_per_window_are_bounded(ttl: float, gaps: list[float]) ->
         ("inf", 30.0),
         ("nan", 30.0),
         ("14400", 14400.0),
+        ("86400", 86400.0),
+        ("86401", MAX_RETRY_AFTER),
+        ("31536000", MAX_RETRY_AFTER),  # a year: garbage
     ],
 )
 def test_retry_after(header: str | None, seconds: float) -> None:
@@ -77,6 +80,7 @@ def test_retry_after(header: str | None, seconds: float) -> None:
         ("Mon, 23 Nov 2026 14:00:00 GMT", 7200.0),  # hours, as Spotify has been seen to ask
         ("Mon, 23 Nov 2026 11:00:00 GMT", 0.0),  # already past
         ("Mon, 32 Nov 2026 12:00:00 GMT", 30.0),
+        ("Tue, 23 Nov 2027 12:00:00 GMT", MAX_RETRY_AFTER),
     ],
 )
 def test_retry_after_as_an_http_date(header: str, seconds: float) -> None:
