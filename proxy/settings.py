@@ -22,7 +22,11 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8787
 DEFAULT_CACHE_TTL = 5.0
 MIN_CACHE_TTL = 0.5
+# An answer older than an hour is no longer "now playing", and the 503 Retry-After follows the TTL.
+MAX_CACHE_TTL = 3600.0
 DEFAULT_UPSTREAM_TIMEOUT = 5.0
+# A visitor with no answer yet waits this long; a minute already means Spotify is down.
+MAX_UPSTREAM_TIMEOUT = 60.0
 
 # Spotify client ids are 32 lowercase hex characters.
 _CLIENT_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -153,7 +157,9 @@ def load_settings(
         DEFAULT_CACHE_TTL,
         "SPOTIFY_PROXY_CACHE_TTL",
         MIN_CACHE_TTL,
-        "seconds, at least 0.5 (Spotify rate-limits apps that poll faster)",
+        MAX_CACHE_TTL,
+        "seconds, at least 0.5 (Spotify rate-limits apps that poll faster) and at most 3600 "
+        "(an older answer is no longer what is playing)",
         problems,
     )
     upstream_timeout = _number(
@@ -161,7 +167,8 @@ def load_settings(
         DEFAULT_UPSTREAM_TIMEOUT,
         "SPOTIFY_PROXY_UPSTREAM_TIMEOUT",
         0.1,
-        "seconds, at least 0.1",
+        MAX_UPSTREAM_TIMEOUT,
+        "seconds, at least 0.1 and at most 60 (a visitor with no answer yet waits that long)",
         problems,
     )
     access_log = (get("SPOTIFY_PROXY_ACCESS_LOG") or "").lower() in {"1", "true", "yes", "on"}
@@ -248,6 +255,7 @@ def _number(
     default: float,
     name: str,
     minimum: float,
+    maximum: float,
     unit: str,
     problems: list[str],
 ) -> float:
@@ -257,7 +265,7 @@ def _number(
         value = float(raw)
     except ValueError:
         value = float("nan")
-    if not value >= minimum or value == float("inf"):
+    if not minimum <= value <= maximum:
         problems.append(f"{name} is {raw!r}: set it to a number of {unit}.")
         return default
     return value

@@ -85,6 +85,8 @@ def test_demo_needs_no_client_id() -> None:
         ({"SPOTIFY_PROXY_CACHE_TTL": "inf"}, "SPOTIFY_PROXY_CACHE_TTL"),
         ({"SPOTIFY_PROXY_CACHE_TTL": "nan"}, "SPOTIFY_PROXY_CACHE_TTL"),
         ({"SPOTIFY_PROXY_UPSTREAM_TIMEOUT": "0"}, "SPOTIFY_PROXY_UPSTREAM_TIMEOUT"),
+        ({"SPOTIFY_PROXY_CACHE_TTL": "3601"}, "at most 3600 (an older answer is no longer"),
+        ({"SPOTIFY_PROXY_UPSTREAM_TIMEOUT": "61"}, "at most 60 (a visitor with no answer yet"),
         ({"SPOTIFY_PROXY_ALLOWED_ORIGINS": "blog.example.com"}, "not an origin"),
         ({"SPOTIFY_PROXY_ALLOWED_ORIGINS": "https://b.example/path"}, "not an origin"),
         ({"SPOTIFY_PROXY_ALLOWED_ORIGINS": "null"}, "not an origin"),
@@ -154,3 +156,13 @@ def test_a_dotenv_file_that_is_not_utf8_is_a_sentence(tmp_path: Path) -> None:
 )
 def test_normalise_origin(raw: str, origin: str | None) -> None:
     assert normalise_origin(raw) == origin
+
+
+def test_the_ttl_and_the_timeout_may_reach_their_maxima() -> None:
+    env = {
+        "SPOTIFY_CLIENT_ID": CLIENT_ID,
+        "SPOTIFY_PROXY_CACHE_TTL": "3600",
+        "SPOTIFY_PROXY_UPSTREAM_TIMEOUT": "60",
+    }
+    settings = load_settings(env)
+    assert (settings.cache_ttl, settings.upstream_timeout) == (3600.0, 60.0)
