@@ -128,7 +128,12 @@ def warn_if_expiring(tokens: AccessTokens, warned: set[date]) -> bool:
     if left < 0:
         log.error("The Spotify grant expired %d days ago: %s.", -left, LOGIN_HINT)
     else:
-        log.warning("The Spotify grant expires in %d days: %s before then.", left, LOGIN_HINT)
+        log.warning(
+            "The Spotify grant expires in %d days: run `mkdocs-spotify login` before then and put "
+            "the new token store where the proxy reads it (the proxy switches to it when the old "
+            "token is refused; restart it to switch at once).",
+            left,
+        )
     return True
 
 

@@ -30,7 +30,11 @@ log = logging.getLogger("mkdocs_spotify.proxy")
 # After invalid_grant the owner must act; asking again every few minutes costs nothing and
 # notices a new `mkdocs-spotify login` without a restart.
 DEAD_GRANT_BACKOFF = 300.0
-LOGIN_HINT = "run `mkdocs-spotify login` on your computer and restart the proxy"
+# True because _refresh re-reads the store once DEAD_GRANT_BACKOFF has passed.
+LOGIN_HINT = (
+    "run `mkdocs-spotify login` and put the new token store where the proxy reads it: the proxy "
+    "picks up the new token store within five minutes, or restart it"
+)
 # When Spotify refuses even a freshly refreshed token, refreshing on every 401 would cost a token
 # call and two API calls per cache TTL for as long as it lasts; ask for a new token after this.
 REFUSED_TOKEN_BACKOFF = 300.0
