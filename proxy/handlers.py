@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -19,8 +20,11 @@ from proxy.http import (
     preflight_headers,
 )
 from proxy.settings import Settings
-from proxy.spotify import AccessTokens, Forbidden, GrantDead, Unauthorized
+from proxy.spotify import AccessTokens, Forbidden, GrantDead, Unauthorized, UpstreamError
 
+log = logging.getLogger("mkdocs_spotify.proxy")
+
+UNEXPECTED = "The readiness check failed unexpectedly: the proxy's log names the error."
 UNAVAILABLE = compact_json({"error": "Spotify status is unavailable right now."})
 
 
@@ -77,8 +81,12 @@ class Handlers:
             await self.tokens.access_token()
         except GrantDead:
             problem = self.tokens.problem
-        except Exception as error:  # a Spotify hiccup: say so, the cache keeps serving
+        except UpstreamError as error:  # a Spotify hiccup: say so, the cache keeps serving
             problem = f"Spotify's accounts service is not answering ({error})."
+        except Exception as error:
+            # The body is public: an unknown exception's text (paths, URLs) stays out of it.
+            log.error("The readiness check failed unexpectedly (%s).", type(error).__name__)
+            problem = UNEXPECTED
         failure = self.cache.failure
         if problem is None and isinstance(failure, Forbidden | Unauthorized):
             problem = str(failure)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -44,6 +45,7 @@ REFUSED_TOKEN = (
     "`mkdocs-spotify login` again"
 )
 _ACCESS = "access"
+_ERROR_CODE = re.compile(r"[a-z_]{1,40}")
 
 
 class UpstreamError(Exception):
@@ -238,7 +240,9 @@ class AccessTokens:
 
     def _transient(self, error: AccountsError) -> UpstreamError:
         """A hiccup of the accounts service: say so, and do not ask again for one TTL."""
-        self._retry_reason = f"token refresh failed ({error.error})"
+        # The code comes from the accounts service's body and ends up on the public /readyz.
+        code = error.error if _ERROR_CODE.fullmatch(error.error) else "unexpected answer"
+        self._retry_reason = f"token refresh failed ({code})"
         self._retry_at = self.clock.monotonic() + self.settings.cache_ttl
         return UpstreamError(self._retry_reason)
 

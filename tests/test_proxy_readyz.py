@@ -11,6 +11,7 @@ import pytest
 
 from proxy.app import TOKENS, warn_if_expiring
 from proxy.clock import ManualClock
+from proxy.handlers import UNEXPECTED
 from proxy.settings import Settings
 from tests.conftest import StartProxy
 from tests.fakes.spotify import FakeSpotify
@@ -129,3 +130,42 @@ async def test_probes_queued_on_a_hanging_token_endpoint_do_not_each_wait_for_it
     assert [r.status for r in responses] == [503] * 10
     # One request timed out; the nine queued behind it were answered without asking again.
     assert fake_spotify.token_calls == 1
+
+
+async def test_an_unexpected_error_stays_out_of_the_public_readyz_body(
+    owner_settings: Settings,
+    start_proxy: StartProxy,
+    clock: ManualClock,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    client = await start_proxy(owner_settings, clock)
+
+    async def broken() -> str:
+        raise RuntimeError("/home/owner/.config/private-detail")
+
+    monkeypatch.setattr(client.app[TOKENS], "access_token", broken)
+    response = await client.get("/readyz")
+
+    assert response.status == 503
+    body = await response.text()
+    assert "private-detail" not in body
+    assert "RuntimeError" not in body
+    assert (await response.json())["reason"] == UNEXPECTED
+    logged = [record.getMessage() for record in caplog.records]
+    assert any("RuntimeError" in line for line in logged)
+    assert not any("private-detail" in line for line in logged)
+
+
+async def test_an_odd_error_code_from_the_accounts_service_stays_out_of_readyz(
+    fake_spotify: FakeSpotify, owner_settings: Settings, start_proxy: StartProxy
+) -> None:
+    fake_spotify.token_error = (500, {"error": "<script>see https://evil.example</script>"})
+    client = await start_proxy(owner_settings, ManualClock())
+
+    response = await client.get("/readyz")
+
+    assert response.status == 503
+    body = await response.text()
+    assert "evil" not in body
+    assert "token refresh failed (unexpected answer)" in (await response.json())["reason"]
