@@ -29,7 +29,6 @@ log = logging.getLogger("mkdocs_spotify.proxy")
 
 SETTINGS = web.AppKey("settings", Settings)
 CACHE = web.AppKey("cache", NowPlayingCache)
-HANDLERS = web.AppKey("handlers", Handlers)
 TOKENS = web.AppKey("tokens", AccessTokens)
 
 EXIT_SETTINGS = 2
@@ -58,9 +57,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     )
     app[CACHE] = cache
     app.on_cleanup.append(_close_cache)
-    handlers = Handlers(settings, cache, tokens)
-    app[HANDLERS] = handlers
-    _add_routes(app.router, handlers)
+    _add_routes(app.router, Handlers(settings.allowed_origins, cache, tokens))
     return app
 
 

@@ -53,14 +53,13 @@ class Answer:
 
     body: bytes
     etag: str
-    stale: bool
     headers: dict[str, str] = field(repr=False)
 
 
 def render(data: dict[str, Any], *, stale: bool, last_played: Any, ttl: float) -> Answer:
     body = compact_json({**data, "stale": stale, "last_played": last_played})
     etag = strong_etag(body)
-    return Answer(body, etag, stale, answer_headers(etag, ttl))
+    return Answer(body, etag, answer_headers(etag, ttl))
 
 
 class NowPlayingCache:

@@ -19,7 +19,6 @@ from proxy.http import (
     etag_matches,
     preflight_headers,
 )
-from proxy.settings import Settings
 from proxy.spotify import AccessTokens, Forbidden, GrantDead, Unauthorized, UpstreamError
 
 log = logging.getLogger("mkdocs_spotify.proxy")
@@ -40,15 +39,14 @@ def json_response(
 
 
 class Handlers:
-    """Bound to one app's settings, cache and (outside demo mode) token cache."""
+    """Bound to one app's CORS allow-list, cache and (outside demo mode) token cache."""
 
     def __init__(
-        self, settings: Settings, cache: NowPlayingCache, tokens: AccessTokens | None
+        self, allowed: tuple[str, ...], cache: NowPlayingCache, tokens: AccessTokens | None
     ) -> None:
-        self.settings = settings
+        self.allowed = allowed
         self.cache = cache
         self.tokens = tokens
-        self.allowed = settings.allowed_origins
 
     async def now_playing(self, request: web.Request) -> web.Response:
         answer = await self.cache.get()
