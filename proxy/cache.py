@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import enum
 import logging
+import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -82,6 +83,12 @@ class NowPlayingCache:
     def failure(self) -> UpstreamError | None:
         """Why the last upstream call failed (None after a success)."""
         return self._failure
+
+    def retry_after(self) -> int:
+        """Whole seconds a visitor should wait after a 503: what is left of the 429 deadline,
+        else one TTL (the earliest the next upstream call may start)."""
+        left = self._not_before - self.clock.monotonic()
+        return max(1, math.ceil(left if left > 0 else self.ttl))
 
     def current(self) -> Answer | None:
         return self._stale if self._failure is not None else self._fresh

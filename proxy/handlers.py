@@ -56,7 +56,12 @@ class Handlers:
                 body=UNAVAILABLE,
                 status=503,
                 content_type="application/json",
-                headers={**NO_STORE, **cors, "Vary": "Origin", "Retry-After": "5"},
+                headers={
+                    **NO_STORE,
+                    **cors,
+                    "Vary": "Origin",
+                    "Retry-After": str(self.cache.retry_after()),
+                },
             )
         headers = {**answer.headers, **cors} if cors else answer.headers
         if etag_matches(request.headers.get("If-None-Match"), answer.etag):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import timedelta
 from email.utils import format_datetime
 
@@ -75,6 +76,33 @@ async def test_a_429_on_an_empty_cache_answers_503_json(
     assert response.status == 503
     assert "error" in await response.json()
     assert fake_spotify.api_calls == 1
+
+
+async def test_a_503_asks_visitors_to_come_back_when_the_429_deadline_ends(
+    fake_spotify: FakeSpotify, owner_settings: Settings, start_proxy: StartProxy, clock: ManualClock
+) -> None:
+    fake_spotify.player = Reply(429, LIMITED, headers={"Retry-After": "120"})
+    client = await start_proxy(owner_settings, clock)
+    assert (await client.get("/v1/now-playing")).headers["Retry-After"] == "120"
+
+    clock.advance(20.5)
+    response = await client.get("/v1/now-playing")
+
+    assert response.status == 503
+    assert response.headers["Retry-After"] == "100"  # 99.5 s left, rounded up
+    assert fake_spotify.api_calls == 1
+
+
+async def test_without_a_429_a_503_asks_visitors_to_come_back_after_one_ttl(
+    fake_spotify: FakeSpotify, owner_settings: Settings, start_proxy: StartProxy, clock: ManualClock
+) -> None:
+    fake_spotify.player = Reply(500, {"error": {"status": 500, "message": "Server error"}})
+    client = await start_proxy(replace(owner_settings, cache_ttl=7.5), clock)
+
+    response = await client.get("/v1/now-playing")
+
+    assert response.status == 503
+    assert response.headers["Retry-After"] == "8"
 
 
 async def test_recovery_is_served_fresh(
