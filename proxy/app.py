@@ -104,16 +104,17 @@ async def _grant_watch(app: web.Application) -> AsyncIterator[None]:
 async def watch_grant(tokens: AccessTokens, interval: float = GRANT_CHECK_INTERVAL) -> None:
     warned: set[date] = set()
     while True:
-        warn_if_expiring(tokens, warned)
+        await warn_if_expiring(tokens, warned)
         await asyncio.sleep(interval)
 
 
-def warn_if_expiring(tokens: AccessTokens, warned: set[date]) -> bool:
+async def warn_if_expiring(tokens: AccessTokens, warned: set[date]) -> bool:
     """One warning a day in the grant's last WARN_DAYS days; True when it warned."""
     authorized_at = tokens.status().authorized_at
     if authorized_at is None:
         with contextlib.suppress(Exception):
-            credential = tokens.load_credential()
+            # A file read: off the event loop, like every other token-store access.
+            credential = await asyncio.to_thread(tokens.load_credential)
             authorized_at = credential.authorized_at if credential else None
     if authorized_at is None:
         return False

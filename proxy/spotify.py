@@ -173,7 +173,8 @@ class AccessTokens:
             raise UpstreamError(self._retry_reason)
         if self._credential is None or self._dead_until is not None:
             try:
-                self._credential = self.load_credential()
+                # File reads stay off the event loop (as _persist's write does).
+                self._credential = await asyncio.to_thread(self.load_credential)
             except GrantDead as error:
                 self._mark_dead(str(error))
                 raise
@@ -216,7 +217,7 @@ class AccessTokens:
     async def _retry_with_store(self, refused: StoredToken) -> TokenGrant:
         """Before giving up, look at the store once: `login` or `doctor` may have replaced it."""
         try:
-            stored = read_store(self.settings.token_store)
+            stored = await asyncio.to_thread(read_store, self.settings.token_store)
         except StoreError:
             stored = None
         if (

@@ -65,16 +65,16 @@ async def test_one_warning_a_day_in_the_last_30_days_then_an_error(
     tokens = client.app[TOKENS]
     warned: set[date] = set()
 
-    assert not warn_if_expiring(tokens, warned)
+    assert not await warn_if_expiring(tokens, warned)
     clock.advance(40 * DAY)  # 20.5 days left
-    assert warn_if_expiring(tokens, warned)
-    assert not warn_if_expiring(tokens, warned)
+    assert await warn_if_expiring(tokens, warned)
+    assert not await warn_if_expiring(tokens, warned)
     clock.advance(3600)
-    assert not warn_if_expiring(tokens, warned)
+    assert not await warn_if_expiring(tokens, warned)
     clock.advance(DAY)
-    assert warn_if_expiring(tokens, warned)
+    assert await warn_if_expiring(tokens, warned)
     clock.advance(30 * DAY)  # expired
-    assert warn_if_expiring(tokens, warned)
+    assert await warn_if_expiring(tokens, warned)
 
     messages = [r for r in caplog.records if "grant" in r.getMessage()]
     assert [r.levelno for r in messages] == [logging.WARNING, logging.WARNING, logging.ERROR]
