@@ -31,10 +31,10 @@ log = logging.getLogger("mkdocs_spotify.proxy")
 # After invalid_grant the owner must act; asking again every few minutes costs nothing and
 # notices a new `mkdocs-spotify login` without a restart.
 DEAD_GRANT_BACKOFF = 300.0
-# True because _refresh re-reads the store once DEAD_GRANT_BACKOFF has passed.
+# True because the first token request after DEAD_GRANT_BACKOFF re-reads the store.
 LOGIN_HINT = (
-    "run `mkdocs-spotify login` and put the new token store where the proxy reads it: the proxy "
-    "picks up the new token store within five minutes, or restart it"
+    "run `mkdocs-spotify login` and put the new token store where the proxy reads it; the proxy "
+    "picks it up within five minutes, or restart it"
 )
 # When Spotify refuses even a freshly refreshed token, refreshing on every 401 would cost a token
 # call and two API calls per cache TTL for as long as it lasts; ask for a new token after this.
