@@ -183,3 +183,28 @@ def test_art_and_progress_can_be_turned_off(server: WidgetServer, tab: Tab) -> N
     widget = tab.page.locator("spotify-now-playing")
     assert widget.locator(".snp-title").inner_text() == "Pyramid Song"
     assert widget.locator(".snp-art, img, [role=progressbar]").count() == 0
+
+
+def test_a_stale_answer_that_outlived_its_track_shows_as_last_played(
+    server: WidgetServer, tab: Tab
+) -> None:
+    # Spotify has failed for ten minutes: the proxy still serves a 289 s track as "playing".
+    ten_minutes_ago = int(tab.page.evaluate("Date.now()")) - 600_000
+    server.answer = Answer(
+        body=now_playing(track_item("Old News"), fetched_at=ten_minutes_ago, stale=True)
+    )
+    tab.page.goto(server.url("/"))
+    tab.wait_for_state("last")
+    widget = tab.page.locator("spotify-now-playing")
+    assert widget.locator(".snp-label").inner_text() == "Last played"
+    assert widget.locator(".snp-title").inner_text() == "Old News"
+
+
+def test_a_recent_stale_answer_still_shows_as_playing(server: WidgetServer, tab: Tab) -> None:
+    just_now = int(tab.page.evaluate("Date.now()")) - 2_000
+    server.answer = Answer(
+        body=now_playing(track_item("Fresh Enough"), fetched_at=just_now, stale=True)
+    )
+    tab.page.goto(server.url("/"))
+    tab.wait_for_state("playing")
+    assert tab.page.locator("spotify-now-playing .snp-title").inner_text() == "Fresh Enough"

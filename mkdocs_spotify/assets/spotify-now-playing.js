@@ -164,8 +164,11 @@
     _receive(data) {
       const config = this._config;
       const current = readItem(data.item);
-      const last = config.idle === "last" && readItem(data.last_played);
-      const active = current && ["playing", "paused"].includes(data.status);
+      const age = Date.now() - data.fetched_at;
+      // A stale answer (Spotify failing) that outlived its track is history, not "now".
+      const over = data.stale && current && age > current.duration - data.progress_ms;
+      const last = config.idle === "last" && (over ? current : readItem(data.last_played));
+      const active = current && !over && ["playing", "paused"].includes(data.status);
       const state = active ? data.status : last ? "last" : config.idle === "hide" ? "hidden" : "idle";
       const item = active ? current : last || null;
       const running = state === "playing";
@@ -174,7 +177,6 @@
       this._position = null;
       if (active && typeof data.progress_ms === "number") {
         // fetched_at ages a cached answer, unless the clocks disagree.
-        const age = Date.now() - data.fetched_at;
         const ms = data.progress_ms + (running && age >= 0 && age <= config.max ? age : 0);
         this._position = { at: performance.now(), ms, running };
       }
