@@ -1,22 +1,31 @@
-"""Shared fixtures: a running fake Spotify, a manual clock, and proxies served on 127.0.0.1."""
+"""Shared fixtures: fake Spotify, a manual clock, proxies on 127.0.0.1, and Chromium."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from playwright.sync_api import Browser
 
 from proxy.app import create_app
 from proxy.clock import Clock, ManualClock
 from proxy.settings import Settings
+from tests.fakes.browser import chromium
 from tests.fakes.spotify import FakeSpotify
 
 ProxyClient = TestClient[web.Request, web.Application]
 StartProxy = Callable[..., Awaitable[ProxyClient]]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Real Chromium, one per test module (its sync API stays out of the async tests)."""
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture

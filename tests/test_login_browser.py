@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser
 
 from proxy.store import read_store, store_mode
-from tests.fakes.browser import chromium
 from tests.fakes.net import free_port
 from tests.fakes.spotify import CLIENT_SECRET, FakeSpotify
 from tests.login_process import CliProcess
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.mark.browser

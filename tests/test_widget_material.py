@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser
 
-from tests.fakes.browser import chromium
 from tests.sites import build_site
 from tests.widget_pages import Answer, Tab, WidgetServer, now_playing, open_tab, track_item
 
@@ -30,12 +29,6 @@ PALETTE = [
 def material(features: list[str]) -> dict[str, Any]:
     # font: false keeps Material from calling Google Fonts (no internet in tests).
     return {"name": "material", "features": features, "palette": PALETTE, "font": False}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as browser:
-        yield browser
 
 
 def served_site(root: Path, **options: Any) -> Iterator[WidgetServer]:

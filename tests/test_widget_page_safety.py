@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from playwright.sync_api import Browser
 
-from tests.fakes.browser import chromium
 from tests.widget_pages import (
     STRICT_CSP,
     Answer,
@@ -30,12 +27,6 @@ new PerformanceObserver((list) => {
   for (const entry of list.getEntries()) window.__shift += entry.value;
 }).observe({ type: "layout-shift", buffered: true });
 """
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as browser:
-        yield browser
 
 
 def open_observed(browser: Browser, **options: object) -> Tab:

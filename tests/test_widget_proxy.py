@@ -14,17 +14,10 @@ from playwright.sync_api import Browser
 from proxy.app import create_app
 from proxy.settings import Settings
 from tests.fakes import payloads
-from tests.fakes.browser import chromium
 from tests.fakes.spotify import FakeSpotify, Reply
 from tests.widget_pages import Tab, WidgetServer, open_tab, serving
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as browser:
-        yield browser
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser
 
-from tests.fakes.browser import chromium
 from tests.sites import build_site
 from tests.widget_pages import Tab, WidgetServer, open_tab
 
@@ -29,12 +28,6 @@ def tint(css: str) -> str:
     scale = 1.0 if css.startswith("color(") else 255.0
     assert 0 < alpha < 0.2, css  # a light touch over the theme's own background
     return "light" if (red + green + blue) / (3 * scale) > 0.5 else "dark"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as browser:
-        yield browser
 
 
 def built(root: Path, **options: Any) -> Iterator[WidgetServer]:

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser
 
-from tests.fakes.browser import chromium
 from tests.widget_pages import Answer, Tab, WidgetServer, now_playing, open_tab, track_item
 
 pytestmark = pytest.mark.browser
@@ -26,12 +25,6 @@ window.__setHidden = (hidden) => {
   document.dispatchEvent(new Event("visibilitychange"));
 };
 """
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as browser:
-        yield browser
 
 
 @pytest.fixture
