@@ -40,7 +40,7 @@ def never_asked() -> webbrowser.BaseBrowser:
         (LINUX_DESKTOP, "linux", no_browser, False),
         (LINUX_DESKTOP, "linux", returns(webbrowser.BackgroundBrowser("xdg-open")), True),
         ({"WAYLAND_DISPLAY": "wayland-0"}, "linux", returns(webbrowser.Chrome("chromium")), True),
-        ({}, "darwin", returns(webbrowser.BaseBrowser("MacOSX")), True),
+        ({}, "darwin", returns(webbrowser.BackgroundBrowser("open")), True),
         ({"BROWSER": "my-browser"}, "linux", never_asked, True),  # the owner's own choice
     ],
 )

@@ -73,7 +73,11 @@ class FakeSpotify:
         self.access_token_lifetime = access_token_lifetime
         # Loopback redirect URIs are registered without a port (Spotify matches any port).
         self.registered_redirects = registered_redirects
-        self.scopes = ("user-read-currently-playing", "user-read-recently-played", "user-top-read")
+        self.scopes: tuple[str, ...] = (
+            "user-read-currently-playing",
+            "user-read-recently-played",
+            "user-top-read",
+        )
 
         self.refresh_tokens: set[str] = set()
         self.access_tokens: set[str] = set()
