@@ -110,7 +110,7 @@ def load_settings(
             problems.append(
                 "SPOTIFY_CLIENT_ID is not set: copy the Client ID of your app from "
                 "https://developer.spotify.com/dashboard into the environment or a .env file "
-                "(or run with --demo to try the proxy without an account)."
+                "(or run `mkdocs-spotify proxy --demo` to try the proxy without an account)."
             )
     elif not _CLIENT_ID.match(client_id):
         problems.append(

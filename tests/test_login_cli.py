@@ -151,6 +151,9 @@ def test_bad_usage_exits_2_with_one_sentence(tmp_path: Path) -> None:
     no_client = run_cli(["login", "--no-browser"], {}, tmp_path)
     assert no_client.proc.returncode == 2
     assert "SPOTIFY_CLIENT_ID is not set" in no_client.stderr
+    # login has no --demo flag: the hint names the command that has one.
+    assert "run with --demo" not in no_client.stderr
+    assert "`mkdocs-spotify proxy --demo`" in no_client.stderr
     bad_port = run_cli(["login", "--no-browser", "--port", "70000"], env, tmp_path)
     assert bad_port.proc.returncode == 2 and "--port 70000" in bad_port.stderr
     for run in (bad_scope, no_client, bad_port):
