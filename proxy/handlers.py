@@ -110,14 +110,14 @@ class Handlers:
             return web.Response(status=204, headers={**NO_STORE, "Allow": ALLOWED_METHODS})
         headers = preflight_headers(origin, self.allowed, request.headers)
         if headers is None:
-            return json_response(
-                {
-                    "error": "This origin may not read the proxy: add it to "
-                    "SPOTIFY_PROXY_ALLOWED_ORIGINS."
-                },
-                403,
-                {"Vary": "Origin"},
-            )
+            if cors_headers(origin, self.allowed):
+                # The origin is listed: telling the owner to list it would send them astray.
+                error = "Only GET and HEAD are allowed: the widget reads /v1/now-playing with GET."
+            else:
+                error = (
+                    "This origin may not read the proxy: add it to SPOTIFY_PROXY_ALLOWED_ORIGINS."
+                )
+            return json_response({"error": error}, 403, {"Vary": "Origin"})
         return web.Response(status=204, headers={**SECURITY, **headers})
 
     async def method_not_allowed(self, request: web.Request) -> web.Response:
