@@ -20,19 +20,8 @@ def test_agree_in_chromium_writes_the_store(
 ) -> None:
     store = tmp_path / "config" / "token.json"
     with FakeSpotify(client_secret=secret).running() as fake:
-        port = free_port()
-        login = CliProcess(
-            ["login", "--no-browser", "--port", str(port), "--timeout", "60"],
-            fake.env(store),
-            tmp_path,
-        )
-        url = login.wait_for_line(f"{fake.url}/authorize?")
-        with browser.new_context() as context:
-            page = context.new_page()
-            page.goto(url)
-            page.click("#agree")
-            page.wait_for_url(f"http://127.0.0.1:{port}/callback?*")
-            assert "You can close this tab" in page.inner_text("body")
+        login, page_text = decide_in_chromium(browser, fake, store, tmp_path, "#agree")
+        assert "You can close this tab" in page_text
         assert login.finish() == 0, login.output
 
         saved = read_store(store)
@@ -61,19 +50,28 @@ def test_agree_in_chromium_writes_the_store(
 def test_cancel_in_chromium_is_access_denied(browser: Browser, tmp_path: Path) -> None:
     store = tmp_path / "token.json"
     with FakeSpotify().running() as fake:
-        port = free_port()
-        login = CliProcess(
-            ["login", "--no-browser", "--port", str(port), "--timeout", "60"],
-            fake.env(store),
-            tmp_path,
-        )
-        url = login.wait_for_line(f"{fake.url}/authorize?")
-        with browser.new_context() as context:
-            page = context.new_page()
-            page.goto(url)
-            page.click("#cancel")
-            page.wait_for_url(f"http://127.0.0.1:{port}/callback?*")
-            assert "access_denied" in page.inner_text("body")
+        login, page_text = decide_in_chromium(browser, fake, store, tmp_path, "#cancel")
+        assert "access_denied" in page_text
         assert login.finish() == 1
     assert "Cancel" in login.stderr and "access_denied" in login.stderr
     assert not store.exists()
+
+
+def decide_in_chromium(
+    browser: Browser, fake: FakeSpotify, store: Path, cwd: Path, button: str
+) -> tuple[CliProcess, str]:
+    """Start `login`, open its URL in Chromium, press a consent button, follow the redirect.
+
+    Returns the running login and the text of the page its listener answered with.
+    """
+    port = free_port()
+    login = CliProcess(
+        ["login", "--no-browser", "--port", str(port), "--timeout", "60"], fake.env(store), cwd
+    )
+    url = login.wait_for_line(f"{fake.url}/authorize?")
+    with browser.new_context() as context:
+        page = context.new_page()
+        page.goto(url)
+        page.click(button)
+        page.wait_for_url(f"http://127.0.0.1:{port}/callback?*")
+        return login, page.inner_text("body")
