@@ -16,6 +16,7 @@ from proxy.clock import Clock, ManualClock
 from proxy.settings import Settings
 from tests.fakes.browser import chromium
 from tests.fakes.spotify import FakeSpotify
+from tests.widget_pages import WidgetServer
 
 ProxyClient = TestClient[web.Request, web.Application]
 StartProxy = Callable[..., Awaitable[ProxyClient]]
@@ -26,6 +27,13 @@ def browser() -> Iterator[Browser]:
     """Real Chromium, one per test module (its sync API stays out of the async tests)."""
     with chromium() as launched:
         yield launched
+
+
+@pytest.fixture
+def server() -> Iterator[WidgetServer]:
+    """The widget's test page with its assets and a JSON endpoint the test steers."""
+    with WidgetServer().running() as running:
+        yield running
 
 
 @pytest.fixture

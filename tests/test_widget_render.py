@@ -13,12 +13,6 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def server() -> Iterator[WidgetServer]:
-    with WidgetServer().running() as server:
-        yield server
-
-
-@pytest.fixture
 def tab(browser: Browser) -> Iterator[Tab]:
     tab = open_tab(browser)
     yield tab

@@ -15,12 +15,6 @@ FAST = {"min-interval": "1", "max-interval": "2"}
 
 
 @pytest.fixture
-def server() -> Iterator[WidgetServer]:
-    with WidgetServer().running() as server:
-        yield server
-
-
-@pytest.fixture
 def tab(browser: Browser) -> Iterator[Tab]:
     tab = open_tab(browser)
     tab.page.clock.install()

@@ -28,12 +28,6 @@ window.__setHidden = (hidden) => {
 
 
 @pytest.fixture
-def server() -> Iterator[WidgetServer]:
-    with WidgetServer().running() as server:
-        yield server
-
-
-@pytest.fixture
 def tab(browser: Browser) -> Iterator[Tab]:
     tab = open_tab(browser)
     tab.page.add_init_script(VISIBILITY)
