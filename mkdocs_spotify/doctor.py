@@ -65,13 +65,12 @@ def _utcnow() -> datetime:
 
 async def diagnose(settings: Settings, now: Callable[[], datetime] = _utcnow) -> list[Line]:
     import asyncio
-    import dataclasses
 
     import aiohttp
 
     from mkdocs_spotify import checks
     from proxy.accounts import AccountsError, request_token
-    from proxy.grant import choose_credential
+    from proxy.grant import choose_credential, rotated
     from proxy.store import StoreError, read_store, store_mode, write_store
 
     assert settings.client_id is not None  # load_settings(require_client_id=True) made sure
@@ -115,23 +114,18 @@ async def diagnose(settings: Settings, now: Callable[[], datetime] = _utcnow) ->
                 lines.append(expiry)
             return lines
 
-        rotated = (
-            grant.refresh_token is not None and grant.refresh_token != credential.refresh_token
-        )
+        successor = rotated(credential, grant)
         persist_error = None
-        if rotated:
-            assert grant.refresh_token is not None
+        if successor is not None:
             # The old token may now be spent: keep the new one exactly as the proxy would.
-            credential = dataclasses.replace(
-                credential,
-                refresh_token=grant.refresh_token,
-                scopes=grant.scopes or credential.scopes,
-            )
+            credential = successor
             try:
                 await asyncio.to_thread(write_store, path, credential)
             except OSError as failure:
                 persist_error = failure.strerror or type(failure).__name__
-        lines.append(checks.refresh_ok(rotated=rotated, path=path, persist_error=persist_error))
+        lines.append(
+            checks.refresh_ok(rotated=successor is not None, path=path, persist_error=persist_error)
+        )
         lines.extend(checks.scope_lines(grant.scopes or credential.scopes))
         expiry = checks.expiry_line(credential.authorized_at, now(), refused=False)
         if expiry is not None:
@@ -146,11 +140,12 @@ async def _currently_playing(
 ) -> tuple[int | str, str | None]:
     import aiohttp
 
-    url = f"{settings.api_url}/me/player/currently-playing"
+    from proxy.spotify import CURRENTLY_PLAYING, CURRENTLY_PLAYING_PARAMS
+
     try:
         async with session.get(
-            url,
-            params={"additional_types": "episode"},
+            settings.api_url + CURRENTLY_PLAYING,
+            params=CURRENTLY_PLAYING_PARAMS,
             headers={"Authorization": f"Bearer {access_token}"},
             timeout=aiohttp.ClientTimeout(total=settings.upstream_timeout),
         ) as resp:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import calendar
 import hashlib
+from dataclasses import replace
 from datetime import datetime
 
+from proxy.accounts import TokenGrant
 from proxy.store import StoredToken
 
 GRANT_MONTHS = 6
@@ -40,6 +42,19 @@ def choose_credential(
         scopes=stored.scopes if stored else (),
         authorized_at=seed_authorized_at,
         seed_sha256=fingerprint,
+    )
+
+
+def rotated(credential: StoredToken, grant: TokenGrant) -> StoredToken | None:
+    """The credential to keep after a refresh, None when Spotify did not rotate the token.
+
+    A refresh response may carry a new refresh token (then the old one may be spent) or not
+    (then the old one stays); the chain's origin (`seed_sha256`, `authorized_at`) is kept.
+    """
+    if grant.refresh_token is None or grant.refresh_token == credential.refresh_token:
+        return None
+    return replace(
+        credential, refresh_token=grant.refresh_token, scopes=grant.scopes or credential.scopes
     )
 
 

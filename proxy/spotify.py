@@ -12,7 +12,7 @@ import json
 import logging
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -22,7 +22,7 @@ from cachetools import TLRUCache
 
 from proxy.accounts import AccountsError, TokenGrant, request_token
 from proxy.clock import Clock
-from proxy.grant import choose_credential
+from proxy.grant import choose_credential, rotated
 from proxy.settings import Settings
 from proxy.store import StoredToken, StoreError, read_store, write_store
 
@@ -44,6 +44,10 @@ REFUSED_TOKEN = (
     "for five minutes; check that the app still exists in the Spotify dashboard, or run "
     "`mkdocs-spotify login` again"
 )
+# The one Spotify call the proxy (and doctor) makes; without additional_types=episode Spotify
+# hides podcast episodes (item null).
+CURRENTLY_PLAYING = "/me/player/currently-playing"
+CURRENTLY_PLAYING_PARAMS = {"additional_types": "episode"}
 _ACCESS = "access"
 _ERROR_CODE = re.compile(r"[a-z_]{1,40}")
 
@@ -203,9 +207,9 @@ class AccessTokens:
             log.info("Spotify accepted the refresh token again; serving live answers.")
         self.problem = None
         log.info("Spotify access token refreshed (valid %d s).", int(grant.expires_in))
-        used = self._credential or credential
-        if grant.refresh_token and grant.refresh_token != used.refresh_token:
-            await self._persist(grant)
+        successor = rotated(self._credential or credential, grant)
+        if successor is not None:
+            await self._persist(successor)
         return grant
 
     async def _request(self, credential: StoredToken) -> TokenGrant:
@@ -254,18 +258,12 @@ class AccessTokens:
             log.error("%s", problem)
         self.problem = problem
 
-    async def _persist(self, grant: TokenGrant) -> None:
+    async def _persist(self, successor: StoredToken) -> None:
         """A rotated refresh token replaces the old one at once: the old one is now spent."""
-        assert self._credential is not None and grant.refresh_token is not None
-        rotated = replace(
-            self._credential,
-            refresh_token=grant.refresh_token,
-            scopes=grant.scopes or self._credential.scopes,
-        )
-        self._credential = rotated
+        self._credential = successor
         path = self.settings.token_store
         try:
-            await asyncio.to_thread(write_store, path, rotated)
+            await asyncio.to_thread(write_store, path, successor)
         except OSError as error:
             log.error(
                 "Spotify rotated the refresh token but the token store %s cannot be written "
@@ -284,9 +282,7 @@ class SpotifyClient:
     def __init__(self, settings: Settings, tokens: AccessTokens) -> None:
         self.settings = settings
         self.tokens = tokens
-        self.url = f"{settings.api_url}/me/player/currently-playing"
-        # Without additional_types=episode Spotify hides podcast episodes (item null).
-        self.params = {"additional_types": "episode"}
+        self.url = settings.api_url + CURRENTLY_PLAYING
         self._refresh_on_401_at = float("-inf")
 
     async def currently_playing(self) -> tuple[int, Any]:
@@ -311,7 +307,7 @@ class SpotifyClient:
             )
         if status == 401:
             raise Unauthorized(REFUSED_TOKEN)
-        if status >= 500 or status not in (200, 204):
+        if status not in (200, 204):
             raise UpstreamError(f"Spotify answered HTTP {status}")
         if status == 204 or not body.strip():
             return 204, None
@@ -328,7 +324,7 @@ class SpotifyClient:
         headers = {"Authorization": f"Bearer {token}"}
         try:
             async with session.get(
-                self.url, params=self.params, headers=headers, timeout=timeout
+                self.url, params=CURRENTLY_PLAYING_PARAMS, headers=headers, timeout=timeout
             ) as resp:
                 return resp.status, resp.headers, await resp.read()
         except TimeoutError:

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from proxy.grant import choose_credential, days_left, grant_expires_at, seed_fingerprint
+from proxy.accounts import TokenGrant
+from proxy.grant import (
+    choose_credential,
+    days_left,
+    grant_expires_at,
+    rotated,
+    seed_fingerprint,
+)
 from proxy.store import StoredToken
 
 APP = "0123456789abcdef0123456789abcdef"
@@ -64,3 +71,13 @@ def test_fingerprint_is_sha256_hex() -> None:
     assert seed_fingerprint("abc") == (
         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
     )
+
+
+def test_rotation_keeps_the_chain_and_only_happens_with_a_new_token() -> None:
+    chain = stored("old", seed="seed")
+    assert rotated(chain, TokenGrant("access", 3600)) is None
+    assert rotated(chain, TokenGrant("access", 3600, refresh_token="old")) is None
+    successor = rotated(chain, TokenGrant("access", 3600, refresh_token="new", scopes=("a", "b")))
+    assert successor == StoredToken("new", APP, ("a", "b"), WHEN, seed_fingerprint("seed"))
+    kept_scopes = rotated(chain, TokenGrant("access", 3600, refresh_token="new"))
+    assert kept_scopes is not None and kept_scopes.scopes == ("s",)
