@@ -15,8 +15,8 @@ import aiohttp
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from proxy.app import create_app
 from proxy.clock import ManualClock
+from proxy.web.app import create_app
 from tests.fakes.spotify import FakeSpotify
 
 RATE = 100  # visitor requests per second

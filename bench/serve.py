@@ -13,9 +13,10 @@ from pathlib import Path
 
 from aiohttp import web
 
-from proxy.app import create_app
-from proxy.http import answer_headers, strong_etag
+from proxy.answers.encoding import strong_etag
 from proxy.settings import Settings
+from proxy.web.app import create_app
+from proxy.web.http import answer_headers
 
 
 def bare_app(body: bytes, with_headers: bool = False) -> web.Application:

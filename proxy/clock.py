@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import MAXYEAR, UTC, datetime
 
 
 @dataclass
@@ -40,3 +40,18 @@ class ManualClock(Clock):
     def advance(self, seconds: float) -> None:
         self.mono += seconds
         self.wall_ms += round(seconds * 1000)
+
+
+def parse_timestamp(value: str) -> datetime:
+    """An ISO 8601 timestamp as an aware UTC datetime (a naive one is taken as UTC)."""
+    parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    try:
+        parsed = parsed.astimezone(UTC)
+    except OverflowError:  # year 1 east of UTC falls off the calendar
+        raise ValueError(f"{value!r} is out of range") from None
+    # The grant's expiry (6 months later) must still be a date: doctor and login compute it.
+    if parsed.year >= MAXYEAR:
+        raise ValueError(f"{value!r} is out of range")
+    return parsed

@@ -9,12 +9,14 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import MAXYEAR, UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import platformdirs
 from dotenv import dotenv_values
+
+from proxy.clock import parse_timestamp
 
 DEFAULT_ACCOUNTS_URL = "https://accounts.spotify.com"
 DEFAULT_API_URL = "https://api.spotify.com/v1"
@@ -194,21 +196,6 @@ def load_settings(
         port=port,
         demo=demo,
     )
-
-
-def parse_timestamp(value: str) -> datetime:
-    """An ISO 8601 timestamp as an aware UTC datetime (a naive one is taken as UTC)."""
-    parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    try:
-        parsed = parsed.astimezone(UTC)
-    except OverflowError:  # year 1 east of UTC falls off the calendar
-        raise ValueError(f"{value!r} is out of range") from None
-    # The grant's expiry (6 months later) must still be a date: doctor and login compute it.
-    if parsed.year >= MAXYEAR:
-        raise ValueError(f"{value!r} is out of range")
-    return parsed
 
 
 def normalise_origin(value: str) -> str | None:

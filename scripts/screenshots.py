@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import Route  # noqa: E402
 
-from mkdocs_spotify.devproxy import DevProxy  # noqa: E402
+from mkdocs_spotify.plugin.devproxy import DevProxy  # noqa: E402
 from proxy.settings import Settings  # noqa: E402
 from tests.fakes.browser import chromium  # noqa: E402
 

@@ -11,9 +11,9 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from playwright.sync_api import Browser
 
-from proxy.app import create_app
 from proxy.clock import Clock, ManualClock
 from proxy.settings import Settings
+from proxy.web.app import create_app
 from tests.fakes.browser import chromium
 from tests.fakes.spotify import FakeSpotify
 from tests.widget_pages import WidgetServer

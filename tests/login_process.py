@@ -26,7 +26,7 @@ class CliProcess:
 
     def __init__(self, args: list[str], env: dict[str, str], cwd: Path) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "mkdocs_spotify.cli", *args],
+            [sys.executable, "-m", "mkdocs_spotify.cli.main", *args],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

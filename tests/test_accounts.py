@@ -5,7 +5,8 @@ from __future__ import annotations
 import aiohttp
 import pytest
 
-from proxy.accounts import AccountsError, parse_token_response, request_token
+from proxy.spotify.accounts import parse_token_response, request_token
+from proxy.spotify.errors import AccountsError
 from tests.fakes.spotify import FakeSpotify
 
 REFRESH = "refresh_token"

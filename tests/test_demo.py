@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from proxy.demo import CYCLE_MS, DemoSession, fake_id
-from proxy.nowplaying import NowPlaying, normalise
+from proxy.answers.demo import CYCLE_MS, DemoSession, fake_id
+from proxy.answers.nowplaying import NowPlaying, normalise
 
 START_MS = 1_790_000_000_000
 STEP_MS = 250

@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from mkdocs_spotify import checks
-from mkdocs_spotify.checks import Level, Line
-from mkdocs_spotify.doctor import diagnose
-from proxy.grant import seed_fingerprint
-from proxy.store import StoredToken, read_store, write_store
+from mkdocs_spotify.cli import checks
+from mkdocs_spotify.cli.checks import Level, Line
+from mkdocs_spotify.cli.doctor import diagnose
+from proxy.spotify.grant import seed_fingerprint
+from proxy.spotify.store import StoredToken, read_store, write_store
 from tests.fakes.spotify import CLIENT_SECRET, FakeSpotify, Reply
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)

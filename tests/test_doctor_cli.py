@@ -7,7 +7,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from proxy.store import StoredToken, write_store
+from proxy.spotify.store import StoredToken, write_store
 from tests.fakes.spotify import CLIENT_SECRET, FakeSpotify
 from tests.login_process import CliProcess, run_cli
 

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from proxy.accounts import TokenGrant
-from proxy.grant import (
+from proxy.spotify.accounts import TokenGrant
+from proxy.spotify.grant import (
     choose_credential,
     days_left,
     grant_expires_at,
     rotated,
     seed_fingerprint,
 )
-from proxy.store import StoredToken
+from proxy.spotify.store import StoredToken
 
 APP = "0123456789abcdef0123456789abcdef"
 WHEN = datetime(2026, 1, 1, tzinfo=UTC)

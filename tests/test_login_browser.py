@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser
 
-from proxy.store import read_store, store_mode
+from proxy.spotify.store import read_store, store_mode
 from tests.fakes.net import free_port
 from tests.fakes.spotify import CLIENT_SECRET, FakeSpotify
 from tests.login_process import CliProcess

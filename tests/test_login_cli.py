@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from mkdocs_spotify.login import seconds_text
-from proxy.store import read_store, store_mode
+from mkdocs_spotify.cli.login import seconds_text
+from proxy.spotify.store import read_store, store_mode
 from tests.fakes.net import free_port
 from tests.fakes.spotify import CLIENT_SECRET, FakeSpotify
 from tests.login_process import CliProcess, consent, get, run_cli

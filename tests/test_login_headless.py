@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from mkdocs_spotify.login import has_graphical_browser
+from mkdocs_spotify.cli.login import has_graphical_browser
 from tests.fakes.net import free_port
 from tests.fakes.spotify import FakeSpotify
 from tests.login_process import CliProcess, consent

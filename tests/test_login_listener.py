@@ -8,8 +8,8 @@ import socket
 import aiohttp
 import pytest
 
-from mkdocs_spotify.callback import CallbackListener, PortInUse
-from mkdocs_spotify.oauth import Code, Refused
+from mkdocs_spotify.cli.callback import CallbackListener, PortInUse
+from mkdocs_spotify.cli.oauth import Code, Refused
 from tests.fakes.net import free_port
 
 

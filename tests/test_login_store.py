@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from proxy.store import store_mode
+from proxy.spotify.store import store_mode
 from tests.fakes.net import free_port
 from tests.fakes.spotify import FakeSpotify
 from tests.login_process import CliProcess, consent, get

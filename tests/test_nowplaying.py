@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from proxy.nowplaying import (
+from proxy.answers.nowplaying import (
     NormaliseError,
     normalise,
     pick_image,

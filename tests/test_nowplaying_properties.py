@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from proxy.nowplaying import NormaliseError, normalise, safe_image_url, safe_spotify_url
+from proxy.answers.nowplaying import NormaliseError, normalise, safe_image_url, safe_spotify_url
 from tests.fakes import payloads
 
 FETCHED_AT = 1_718_000_001_234

@@ -10,8 +10,9 @@ from urllib.parse import parse_qs, urlsplit
 import aiohttp
 import pytest
 
-from mkdocs_spotify import oauth
-from proxy.accounts import AccountsError, request_token
+from mkdocs_spotify.cli import oauth
+from proxy.spotify.accounts import request_token
+from proxy.spotify.errors import AccountsError
 from tests.fakes.spotify import FakeSpotify, PendingCode
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from mkdocs_spotify.plugin import ASSETS
+from mkdocs_spotify.plugin.plugin import ASSETS
 from tests.sites import Site, build, build_site, write_site
 
 SCRIPT = "assets/spotify/spotify-now-playing.js"

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from mkdocs_spotify.config import SpotifyConfig
+from mkdocs_spotify.plugin.config import SpotifyConfig
 from tests.sites import build, write_site
 
 URL = "https://proxy.example.com"

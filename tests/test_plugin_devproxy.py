@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mkdocs_spotify.devproxy import DevProxy, DevProxyError, dev_settings, serve_origins
+from mkdocs_spotify.plugin.devproxy import DevProxy, DevProxyError, dev_settings, serve_origins
 from proxy.settings import Settings
 
 CLIENT_ID = "0123456789abcdef0123456789abcdef"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mkdocs_spotify.markup import insert_widget, widget_element
+from mkdocs_spotify.plugin.widget import insert_widget, widget_element
 
 WIDGET = widget_element({"proxy-url": 'https://p.example/"x"&<y>'})
 

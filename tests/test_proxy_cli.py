@@ -17,7 +17,7 @@ import pytest
 
 from tests.fakes.net import free_port
 
-CLI = [sys.executable, "-m", "mkdocs_spotify.cli"]
+CLI = [sys.executable, "-m", "mkdocs_spotify.cli.main"]
 
 
 def clean_env(**extra: str) -> dict[str, str]:

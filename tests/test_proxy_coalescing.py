@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-from proxy.app import CACHE
 from proxy.clock import ManualClock
 from proxy.settings import Settings
+from proxy.web.app import CACHE
 from tests.conftest import StartProxy
 from tests.fakes import payloads
 from tests.fakes.spotify import FakeSpotify, Reply

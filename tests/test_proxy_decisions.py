@@ -10,16 +10,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from proxy.cache import Action, decide
-from proxy.http import (
-    compact_json,
-    cors_headers,
-    etag_matches,
-    max_age,
-    preflight_headers,
-    strong_etag,
-)
-from proxy.spotify import MAX_RETRY_AFTER, retry_after_seconds, token_lifetime
+from proxy.answers.cache import Action, decide
+from proxy.answers.encoding import compact_json, strong_etag
+from proxy.spotify.client import MAX_RETRY_AFTER, retry_after_seconds
+from proxy.spotify.tokens import token_lifetime
+from proxy.web.http import cors_headers, etag_matches, max_age, preflight_headers
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 

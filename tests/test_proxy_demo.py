@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from proxy.app import CACHE
 from proxy.clock import ManualClock
 from proxy.settings import Settings
+from proxy.web.app import CACHE
 from tests.conftest import StartProxy
 
 

@@ -6,10 +6,10 @@ import asyncio
 import time
 from dataclasses import replace
 
-from proxy.app import TOKENS
-from proxy.cache import STALE_PATIENCE
+from proxy.answers.cache import STALE_PATIENCE
 from proxy.clock import ManualClock
 from proxy.settings import Settings
+from proxy.web.app import TOKENS
 from tests.conftest import StartProxy
 from tests.fakes import payloads
 from tests.fakes.spotify import FakeSpotify, Reply

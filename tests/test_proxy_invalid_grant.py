@@ -10,8 +10,8 @@ import pytest
 
 from proxy.clock import ManualClock
 from proxy.settings import Settings
-from proxy.spotify import DEAD_GRANT_BACKOFF
-from proxy.store import StoredToken, write_store
+from proxy.spotify.store import StoredToken, write_store
+from proxy.spotify.tokens import DEAD_GRANT_BACKOFF
 from tests.conftest import StartProxy
 from tests.fakes.spotify import FakeSpotify
 
@@ -23,7 +23,7 @@ async def test_a_dead_grant_backs_off_and_readyz_names_the_login_command(
     clock: ManualClock,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.INFO, "mkdocs_spotify.proxy")
+    caplog.set_level(logging.INFO, "proxy")
     client = await start_proxy(owner_settings, clock)
     good = await (await client.get("/v1/now-playing")).json()
     assert (await client.get("/readyz")).status == 200

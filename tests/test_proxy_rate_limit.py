@@ -41,7 +41,7 @@ async def test_no_call_before_retry_after_and_stale_answers_meanwhile(
     headers: dict[str, str],
     wait: float,
 ) -> None:
-    caplog.set_level(logging.INFO, "mkdocs_spotify.proxy")
+    caplog.set_level(logging.INFO, "proxy")
     client = await start_proxy(owner_settings, clock)
     good = await (await client.get("/v1/now-playing")).json()
     fake_spotify.player_queue = [Reply(429, LIMITED, headers=headers)]

@@ -9,10 +9,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from proxy.app import TOKENS, warn_if_expiring
 from proxy.clock import ManualClock
-from proxy.handlers import UNEXPECTED
 from proxy.settings import Settings
+from proxy.web.app import TOKENS
+from proxy.web.grant_watch import warn_if_expiring
+from proxy.web.handlers import UNEXPECTED
 from tests.conftest import StartProxy
 from tests.fakes.spotify import FakeSpotify
 
@@ -59,7 +60,7 @@ async def test_demo_mode_is_ready_without_an_account(
 async def test_one_warning_a_day_in_the_last_30_days_then_an_error(
     owner_settings: Settings, start_proxy: StartProxy, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, "mkdocs_spotify.proxy")
+    caplog.set_level(logging.INFO, "proxy")
     clock = clock_at(datetime(2026, 10, 1, 12, tzinfo=UTC))  # 61 days left
     client = await start_proxy(owner_settings, clock)
     tokens = client.app[TOKENS]
@@ -85,7 +86,7 @@ async def test_one_warning_a_day_in_the_last_30_days_then_an_error(
 async def test_the_warning_is_logged_at_start_up(
     owner_settings: Settings, start_proxy: StartProxy, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, "mkdocs_spotify.proxy")
+    caplog.set_level(logging.INFO, "proxy")
     now = datetime.now(UTC)
     settings = replace(owner_settings, authorized_at=now - timedelta(days=170))
     await start_proxy(settings)  # the real clock

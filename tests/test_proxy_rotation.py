@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from proxy.clock import ManualClock
-from proxy.grant import seed_fingerprint
 from proxy.settings import Settings
-from proxy.store import StoredToken, read_store, store_mode, write_store
+from proxy.spotify.grant import seed_fingerprint
+from proxy.spotify.store import StoredToken, read_store, store_mode, write_store
 from tests.conftest import StartProxy
 from tests.fakes.spotify import FakeSpotify
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from proxy.cache import NowPlayingCache
+from proxy.answers.cache import NowPlayingCache
 from proxy.clock import ManualClock
 from proxy.settings import Settings
 from tests.conftest import StartProxy

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from proxy.app import TOKENS
 from proxy.clock import ManualClock
 from proxy.settings import Settings
-from proxy.spotify import REFUSED_TOKEN_BACKOFF
+from proxy.spotify.client import REFUSED_TOKEN_BACKOFF
+from proxy.web.app import TOKENS
 from tests.conftest import StartProxy
 from tests.fakes import payloads
 from tests.fakes.spotify import FakeSpotify, Reply

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from proxy.store import StoredToken, StoreError, read_store, store_mode, write_store
+from proxy.spotify.errors import StoreError
+from proxy.spotify.store import StoredToken, read_store, store_mode, write_store
 
 TOKEN = StoredToken(
     refresh_token="refresh-secret",
@@ -87,7 +88,7 @@ WRITER = textwrap.dedent(
     import sys
     from datetime import UTC, datetime
     from pathlib import Path
-    from proxy.store import StoredToken, write_store
+    from proxy.spotify.store import StoredToken, write_store
     path = Path(sys.argv[1])
     for i in range(1_000_000):
         write_store(path, StoredToken("token-%d-" % i + "x" * 4000, "c", ("s",),

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser
 
-from proxy.app import create_app
 from proxy.settings import Settings
+from proxy.web.app import create_app
 from tests.fakes import payloads
 from tests.fakes.spotify import FakeSpotify, Reply
 from tests.widget_pages import Tab, WidgetServer, open_tab, serving

@@ -7,8 +7,8 @@ import hashlib
 from dataclasses import replace
 from datetime import datetime
 
-from proxy.accounts import TokenGrant
-from proxy.store import StoredToken
+from proxy.spotify.accounts import TokenGrant
+from proxy.spotify.store import StoredToken
 
 GRANT_MONTHS = 6
 WARN_DAYS = 30

@@ -6,8 +6,6 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from proxy.settings import DEFAULT_HOST, DEFAULT_PORT
-
 EXIT_USAGE = 2
 
 
@@ -18,21 +16,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    proxy = commands.add_parser("proxy", help="serve the now-playing proxy the widget reads")
-    proxy.add_argument(
-        "--host", default=DEFAULT_HOST, help=f"address to bind (default {DEFAULT_HOST})"
-    )
-    proxy.add_argument(
-        "--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})"
-    )
-    proxy.add_argument(
-        "--demo",
-        action="store_true",
-        help="serve a simulated listening session, no Spotify account",
+    # The proxy's flags live with the proxy (`python -m proxy` takes the same ones); its heavy
+    # imports (aiohttp's server) wait inside `proxy.__main__.main`'s module until it runs.
+    from proxy import __main__ as proxy_main
+
+    proxy_main.add_arguments(
+        commands.add_parser("proxy", help="serve the now-playing proxy the widget reads")
     )
 
     # login and doctor own their flags (add_arguments) and their work (run).
-    from mkdocs_spotify import doctor, login
+    from mkdocs_spotify.cli import doctor, login
 
     login.add_arguments(
         commands.add_parser("login", help="authorize with Spotify once and store the refresh token")
@@ -46,15 +39,15 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "proxy":
-        from proxy.app import main as proxy_main
+        from proxy.__main__ import main as serve
 
-        return proxy_main(host=args.host, port=args.port, demo=args.demo)
+        return serve(host=args.host, port=args.port, demo=args.demo)
     if args.command == "login":
-        from mkdocs_spotify import login
+        from mkdocs_spotify.cli import login
 
         return login.run(args)
     if args.command == "doctor":
-        from mkdocs_spotify import doctor
+        from mkdocs_spotify.cli import doctor
 
         return doctor.run(args)
     return EXIT_USAGE

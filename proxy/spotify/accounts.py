@@ -13,21 +13,7 @@ from dataclasses import dataclass, field
 import aiohttp
 
 from proxy.settings import Settings
-
-
-class AccountsError(Exception):
-    """The token endpoint refused or failed. `error` is Spotify's code (`invalid_grant`...)."""
-
-    def __init__(self, error: str, description: str = "", status: int | None = None) -> None:
-        self.error = error
-        self.description = description
-        self.status = status
-        detail = f": {description}" if description else ""
-        super().__init__(f"{error}{detail}" + (f" (HTTP {status})" if status else ""))
-
-    @property
-    def is_invalid_grant(self) -> bool:
-        return self.error == "invalid_grant"
+from proxy.spotify.errors import AccountsError
 
 
 @dataclass(frozen=True)

@@ -1,32 +1,29 @@
-"""The proxy's Spotify client: one access token at a time, and the currently-playing call.
+"""The owner's access token: one at a time, refreshed from the refresh-token chain.
 
-No web-server code here. The access token follows aiohttp's token-refresh example: a cache,
-an asyncio.Lock, a re-check inside the lock, an early refresh, and one retry after a 401.
-Nothing raised from here carries a token or the client secret.
+Follows aiohttp's token-refresh example: a cache, an asyncio.Lock, a re-check inside the lock,
+an early refresh. A rotated refresh token is persisted at once (the old one is spent). Nothing
+raised from here carries a token or the client secret.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
-from typing import Any
+from datetime import datetime
 
 import aiohttp
 from cachetools import TLRUCache
 
-from proxy.accounts import AccountsError, TokenGrant, request_token
 from proxy.clock import Clock
-from proxy.grant import choose_credential, rotated
 from proxy.settings import Settings
-from proxy.store import StoredToken, StoreError, read_store, write_store
+from proxy.spotify.accounts import TokenGrant, request_token
+from proxy.spotify.errors import AccountsError, GrantDead, StoreError, UpstreamError
+from proxy.spotify.grant import choose_credential, rotated
+from proxy.spotify.store import StoredToken, read_store, write_store
 
-log = logging.getLogger("mkdocs_spotify.proxy")
+log = logging.getLogger(__name__)
 
 # After invalid_grant the owner must act; asking again every few minutes costs nothing and
 # notices a new `mkdocs-spotify login` without a restart.
@@ -36,67 +33,8 @@ LOGIN_HINT = (
     "run `mkdocs-spotify login` and put the new token store where the proxy reads it; the proxy "
     "picks it up within five minutes, or restart it"
 )
-# When Spotify refuses even a freshly refreshed token, refreshing on every 401 would cost a token
-# call and two API calls per cache TTL for as long as it lasts; ask for a new token after this.
-REFUSED_TOKEN_BACKOFF = 300.0
-REFUSED_TOKEN = (
-    "Spotify refused a freshly refreshed access token (401): the proxy stops refreshing on 401 "
-    "for five minutes; check that the app still exists in the Spotify dashboard, or run "
-    "`mkdocs-spotify login` again"
-)
-# The one Spotify call the proxy (and doctor) makes; without additional_types=episode Spotify
-# hides podcast episodes (item null).
-CURRENTLY_PLAYING = "/me/player/currently-playing"
-CURRENTLY_PLAYING_PARAMS = {"additional_types": "episode"}
 _ACCESS = "access"
 _ERROR_CODE = re.compile(r"[a-z_]{1,40}")
-
-
-class UpstreamError(Exception):
-    """Spotify failed in a way worth retrying later (5xx, timeout, bad JSON, accounts hiccup)."""
-
-
-class RateLimited(UpstreamError):
-    def __init__(self, retry_after: float) -> None:
-        super().__init__(f"Spotify rate limit: retry after {retry_after:g} s")
-        self.retry_after = retry_after
-
-
-class Forbidden(UpstreamError):
-    """403: the app may not read this account (not allow-listed, no Premium, missing scope)."""
-
-
-class Unauthorized(UpstreamError):
-    """401 even with a fresh access token: the token chain works, yet Spotify refuses it."""
-
-
-class GrantDead(UpstreamError):
-    """No usable refresh token: invalid_grant, none configured, or an unusable store."""
-
-
-# Spotify has asked for waits of several hours, so long ones are honoured; but a garbage value
-# (a year, a date far ahead) must not wedge the proxy until someone restarts it.
-MAX_RETRY_AFTER = 24 * 3600.0
-
-
-def retry_after_seconds(header: str | None, now: datetime, default: float = 30.0) -> float:
-    """Seconds as Spotify sends them, or an HTTP-date (RFC 9110, e.g. from a CDN in between);
-    anything unreadable means the documented default wait; at most MAX_RETRY_AFTER."""
-    if header is None:
-        return default
-    try:
-        value = float(header)
-    except ValueError:
-        try:
-            when = parsedate_to_datetime(header)
-        except (TypeError, ValueError):
-            return default
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        value = max(0.0, (when - now).total_seconds())
-    if not 0 <= value < float("inf"):  # negative, nan or inf
-        return default
-    return min(value, MAX_RETRY_AFTER)
 
 
 def token_lifetime(expires_in: float) -> float:
@@ -158,7 +96,8 @@ class AccessTokens:
             self._cache.pop(_ACCESS, None)
 
     def load_credential(self) -> StoredToken | None:
-        """The refresh token to use now: DESIGN.md's seed rule over the env seed and the store."""
+        """The refresh token to use now: the seed rule (docs/architecture.md) over the env seed
+        and the store."""
         client_id = self.settings.client_id or ""
         try:
             stored = read_store(self.settings.token_store)
@@ -274,60 +213,3 @@ class AccessTokens:
             )
         else:
             log.info("Spotify rotated the refresh token; saved it to %s.", path)
-
-
-class SpotifyClient:
-    """`GET /me/player/currently-playing` with the owner's token; the URL never varies."""
-
-    def __init__(self, settings: Settings, tokens: AccessTokens) -> None:
-        self.settings = settings
-        self.tokens = tokens
-        self.url = settings.api_url + CURRENTLY_PLAYING
-        self._refresh_on_401_at = float("-inf")
-
-    async def currently_playing(self) -> tuple[int, Any]:
-        """Spotify's status and parsed JSON (None for 204); UpstreamError subclasses otherwise."""
-        token = await self.tokens.access_token()
-        status, headers, body = await self._get(token)
-        clock = self.tokens.clock
-        if status == 401 and clock.monotonic() >= self._refresh_on_401_at:
-            self.tokens.invalidate(token)
-            token = await self.tokens.access_token()
-            status, headers, body = await self._get(token)
-            if status == 401:
-                self._refresh_on_401_at = clock.monotonic() + REFUSED_TOKEN_BACKOFF
-        if status == 429:
-            retry_after = retry_after_seconds(headers.get("Retry-After"), clock.now())
-            raise RateLimited(retry_after)
-        if status == 403:
-            raise Forbidden(
-                "Spotify answered 403 Forbidden: add your account under User Management in the "
-                "Spotify dashboard (development-mode apps need it and Premium), and make sure "
-                "the login granted user-read-currently-playing."
-            )
-        if status == 401:
-            raise Unauthorized(REFUSED_TOKEN)
-        if status not in (200, 204):
-            raise UpstreamError(f"Spotify answered HTTP {status}")
-        if status == 204 or not body.strip():
-            return 204, None
-        try:
-            return status, json.loads(body)
-        except ValueError:
-            raise UpstreamError("Spotify answered with malformed JSON") from None
-
-    async def _get(self, token: str) -> tuple[int, Mapping[str, str], bytes]:
-        session = self.tokens.session
-        if session is None:
-            raise UpstreamError("the proxy is not started")
-        timeout = aiohttp.ClientTimeout(total=self.settings.upstream_timeout)
-        headers = {"Authorization": f"Bearer {token}"}
-        try:
-            async with session.get(
-                self.url, params=CURRENTLY_PLAYING_PARAMS, headers=headers, timeout=timeout
-            ) as resp:
-                return resp.status, resp.headers, await resp.read()
-        except TimeoutError:
-            raise UpstreamError("Spotify did not answer in time") from None
-        except aiohttp.ClientError as error:
-            raise UpstreamError(f"Spotify is unreachable ({type(error).__name__})") from None

@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from proxy.cache import Fetch
+from proxy.answers.cache import Fetch
+from proxy.answers.demo import DemoSession
+from proxy.answers.nowplaying import NormaliseError, normalise
 from proxy.clock import Clock
-from proxy.demo import DemoSession
-from proxy.nowplaying import NormaliseError, normalise
-from proxy.spotify import UpstreamError
+from proxy.spotify.errors import UpstreamError
 
 Source = Callable[[], Awaitable[tuple[int, Any]]]
 

@@ -12,7 +12,7 @@ import html
 
 from aiohttp import web
 
-from mkdocs_spotify.oauth import (
+from mkdocs_spotify.cli.oauth import (
     CALLBACK_PATH,
     LOOPBACK_HOST,
     CallbackError,

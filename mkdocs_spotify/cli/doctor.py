@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import aiohttp
 
-    from mkdocs_spotify.checks import Line
+    from mkdocs_spotify.cli.checks import Line
     from proxy.settings import Settings
 
 
@@ -29,7 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import sys
 
-    from mkdocs_spotify.login import EXIT_INTERRUPTED
+    from mkdocs_spotify.cli.login import EXIT_INTERRUPTED
 
     try:
         return _run(args)
@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     import asyncio
 
-    from mkdocs_spotify import checks
+    from mkdocs_spotify.cli import checks
     from proxy.settings import SettingsError, load_settings, read_environment
 
     try:
@@ -68,10 +68,11 @@ async def diagnose(settings: Settings, now: Callable[[], datetime] = _utcnow) ->
 
     import aiohttp
 
-    from mkdocs_spotify import checks
-    from proxy.accounts import AccountsError, request_token
-    from proxy.grant import choose_credential, rotated
-    from proxy.store import StoreError, read_store, store_mode, write_store
+    from mkdocs_spotify.cli import checks
+    from proxy.spotify.accounts import request_token
+    from proxy.spotify.errors import AccountsError, StoreError
+    from proxy.spotify.grant import choose_credential, rotated
+    from proxy.spotify.store import read_store, store_mode, write_store
 
     assert settings.client_id is not None  # load_settings(require_client_id=True) made sure
     path = settings.token_store
@@ -140,7 +141,7 @@ async def _currently_playing(
 ) -> tuple[int | str, str | None]:
     import aiohttp
 
-    from proxy.spotify import CURRENTLY_PLAYING, CURRENTLY_PLAYING_PARAMS
+    from proxy.spotify.client import CURRENTLY_PLAYING, CURRENTLY_PLAYING_PARAMS
 
     try:
         async with session.get(

@@ -1,14 +1,14 @@
 """The MkDocs plugin `spotify`: ships the widget's assets, puts one widget in every page's footer.
 
-Events only; the options are in `config.py`, the markup in `markup.py`, the `mkdocs serve` proxy
-in `devproxy.py`.
+Events only; the options are in `config.py`, the markup in `widget.py`, the `mkdocs serve` proxy
+in `devproxy.py` (imported only by `mkdocs serve`: a build never loads aiohttp's web server).
 """
 
 from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from mkdocs.config.config_options import ExtraScriptValue
 from mkdocs.config.defaults import MkDocsConfig
@@ -17,13 +17,15 @@ from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
-from mkdocs_spotify.config import SpotifyConfig
-from mkdocs_spotify.devproxy import DevProxy, DevProxyError, dev_settings, serve_origins
-from mkdocs_spotify.markup import insert_widget, widget_attributes, widget_element
+from mkdocs_spotify.plugin.config import SpotifyConfig
+from mkdocs_spotify.plugin.widget import insert_widget, widget_attributes, widget_element
+
+if TYPE_CHECKING:
+    from mkdocs_spotify.plugin.devproxy import DevProxy
 
 log = get_plugin_logger(__name__)
 
-ASSETS = Path(__file__).parent / "assets"
+ASSETS = Path(__file__).parent.parent / "assets"
 SCRIPT = "assets/spotify/spotify-now-playing.js"
 STYLESHEET = "assets/spotify/spotify-now-playing.css"
 
@@ -113,6 +115,13 @@ class SpotifyPlugin(BasePlugin[SpotifyConfig]):  # type: ignore[no-untyped-call]
     def _start_dev_proxy(self, config: MkDocsConfig) -> DevProxy:
         if self.dev_proxy is not None:
             return self.dev_proxy
+        from mkdocs_spotify.plugin.devproxy import (
+            DevProxy,
+            DevProxyError,
+            dev_settings,
+            serve_origins,
+        )
+
         settings, problems = dev_settings()
         for problem in problems:
             log.warning(problem)

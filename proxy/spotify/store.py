@@ -18,11 +18,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from proxy.settings import parse_timestamp
-
-
-class StoreError(Exception):
-    """The store exists but cannot be used; the message says what to do."""
+from proxy.clock import parse_timestamp
+from proxy.spotify.errors import StoreError
 
 
 @dataclass(frozen=True)

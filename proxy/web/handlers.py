@@ -8,20 +8,22 @@ from typing import Any
 
 from aiohttp import web
 
-from proxy.cache import NowPlayingCache
-from proxy.grant import days_left, grant_expires_at
-from proxy.http import (
+from proxy.answers.cache import Answer, NowPlayingCache
+from proxy.answers.encoding import compact_json
+from proxy.spotify.errors import Forbidden, GrantDead, Unauthorized, UpstreamError
+from proxy.spotify.grant import days_left, grant_expires_at
+from proxy.spotify.tokens import AccessTokens
+from proxy.web.http import (
     ALLOWED_METHODS,
     NO_STORE,
     SECURITY,
-    compact_json,
+    answer_headers,
     cors_headers,
     etag_matches,
     preflight_headers,
 )
-from proxy.spotify import AccessTokens, Forbidden, GrantDead, Unauthorized, UpstreamError
 
-log = logging.getLogger("mkdocs_spotify.proxy")
+log = logging.getLogger(__name__)
 
 UNEXPECTED = "The readiness check failed unexpectedly: the proxy's log names the error."
 UNAVAILABLE = compact_json({"error": "Spotify status is unavailable right now."})
@@ -47,6 +49,15 @@ class Handlers:
         self.allowed = allowed
         self.cache = cache
         self.tokens = tokens
+        self._headers: tuple[str, dict[str, str]] = ("", {})
+
+    def _answer_headers(self, answer: Answer) -> dict[str, str]:
+        """The headers of the current answer, built once per answer rather than per request."""
+        etag, headers = self._headers
+        if etag != answer.etag:
+            headers = answer_headers(answer.etag, self.cache.ttl)
+            self._headers = (answer.etag, headers)
+        return headers
 
     async def now_playing(self, request: web.Request) -> web.Response:
         answer = await self.cache.get()
@@ -63,7 +74,8 @@ class Handlers:
                     "Retry-After": str(self.cache.retry_after()),
                 },
             )
-        headers = {**answer.headers, **cors} if cors else answer.headers
+        base = self._answer_headers(answer)
+        headers = {**base, **cors} if cors else base
         if etag_matches(request.headers.get("If-None-Match"), answer.etag):
             not_modified = {k: v for k, v in headers.items() if k != "Content-Type"}
             return web.Response(status=304, headers=not_modified)

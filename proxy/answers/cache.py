@@ -16,11 +16,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from proxy.answers.encoding import compact_json, strong_etag
 from proxy.clock import Clock
-from proxy.http import answer_headers, compact_json, strong_etag
-from proxy.spotify import GrantDead, RateLimited, UpstreamError
+from proxy.spotify.errors import GrantDead, RateLimited, UpstreamError
 
-log = logging.getLogger("mkdocs_spotify.proxy")
+log = logging.getLogger(__name__)
 
 Fetch = Callable[[], Awaitable[dict[str, Any]]]
 
@@ -50,17 +50,15 @@ def decide(
 
 @dataclass(frozen=True)
 class Answer:
-    """One rendered answer: compact JSON bytes, their ETag and headers, computed once."""
+    """One rendered answer: compact JSON bytes and their ETag, computed once."""
 
-    body: bytes
+    body: bytes = field(repr=False)
     etag: str
-    headers: dict[str, str] = field(repr=False)
 
 
-def render(data: dict[str, Any], *, stale: bool, last_played: Any, ttl: float) -> Answer:
+def render(data: dict[str, Any], *, stale: bool, last_played: Any) -> Answer:
     body = compact_json({**data, "stale": stale, "last_played": last_played})
-    etag = strong_etag(body)
-    return Answer(body, etag, answer_headers(etag, ttl))
+    return Answer(body, strong_etag(body))
 
 
 class NowPlayingCache:
@@ -157,8 +155,8 @@ class NowPlayingCache:
         # Render first: if that fails, nothing (last_played included) has changed yet.
         item = data.get("item")
         last_played = self.last_played if item is None else item
-        fresh = render(data, stale=False, last_played=last_played, ttl=self.ttl)
-        stale = render(data, stale=True, last_played=last_played, ttl=self.ttl)
+        fresh = render(data, stale=False, last_played=last_played)
+        stale = render(data, stale=True, last_played=last_played)
         if self._failure is not None:
             log.info("Spotify answers again; serving live answers.")
         self._failure = None

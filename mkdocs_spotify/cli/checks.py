@@ -12,8 +12,8 @@ from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 
-from mkdocs_spotify.oauth import accounts_sentence
-from proxy.grant import WARN_DAYS, days_left, grant_expires_at
+from mkdocs_spotify.cli.oauth import accounts_sentence
+from proxy.spotify.grant import WARN_DAYS, days_left, grant_expires_at
 
 LOGIN = "`mkdocs-spotify login`"
 DOCTOR = "`mkdocs-spotify doctor`"

@@ -1,29 +1,15 @@
-"""HTTP details of the proxy's answers: headers, ETags, CORS. Pure functions, no server."""
+"""HTTP details of the proxy's answers: headers, conditional requests, CORS. Pure functions."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 from collections.abc import Mapping
-from typing import Any
 
 JSON_TYPE = "application/json"
 SECURITY = {"X-Content-Type-Options": "nosniff"}
 NO_STORE = {**SECURITY, "Cache-Control": "no-store"}
 ALLOWED_METHODS = "GET, HEAD, OPTIONS"
 PREFLIGHT_MAX_AGE = "86400"
-
-
-def compact_json(data: Any) -> bytes:
-    # A lone surrogate (half an emoji: valid JSON escape, not encodable as UTF-8) can only sit
-    # inside a JSON string, where backslashreplace writes it back as the same `\udxxx` escape.
-    text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
-    return text.encode("utf-8", "backslashreplace")
-
-
-def strong_etag(body: bytes) -> str:
-    return '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
 
 
 def max_age(ttl: float) -> int:

@@ -1,7 +1,7 @@
 """The proxy that runs inside `mkdocs serve`, so the owner sees the widget live while writing.
 
-It is the real proxy (`proxy.app.create_app`) on 127.0.0.1, in a daemon thread with its own event
-loop: the owner's account when credentials are configured, the demo session otherwise.
+It is the real proxy (`proxy.web.app.create_app`) on 127.0.0.1, in a daemon thread with its own
+event loop: the owner's account when credentials are configured, the demo session otherwise.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from proxy.app import create_app
 from proxy.settings import (
     Settings,
     SettingsError,
@@ -23,6 +22,7 @@ from proxy.settings import (
     normalise_origin,
     read_environment,
 )
+from proxy.web.app import create_app
 
 HOST = "127.0.0.1"
 LOOPBACK_NAMES = ("127.0.0.1", "localhost")

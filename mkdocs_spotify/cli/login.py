@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import webbrowser
 
-    from mkdocs_spotify.oauth import Code, Refused
+    from mkdocs_spotify.cli.oauth import Code, Refused
     from proxy.settings import Settings
 
 EXIT_OK = 0
@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     import asyncio
 
-    from mkdocs_spotify.oauth import DEFAULT_SCOPES, UsageError, parse_scopes
+    from mkdocs_spotify.cli.oauth import DEFAULT_SCOPES, UsageError, parse_scopes
     from proxy.settings import SettingsError, load_settings, read_environment
 
     try:
@@ -158,8 +158,8 @@ async def login(settings: Settings, options: LoginOptions, *, stdin_fd: int | No
     import asyncio
     import threading
 
-    from mkdocs_spotify import oauth
-    from mkdocs_spotify.callback import CallbackListener, PortInUse
+    from mkdocs_spotify.cli import oauth
+    from mkdocs_spotify.cli.callback import CallbackListener, PortInUse
 
     attempt = Attempt(
         redirect=oauth.redirect_uri(options.port),
@@ -343,10 +343,11 @@ async def _finish(
 ) -> int:
     import aiohttp
 
-    from mkdocs_spotify import oauth
-    from proxy.accounts import AccountsError, request_token
-    from proxy.grant import grant_expires_at
-    from proxy.store import StoredToken, write_store
+    from mkdocs_spotify.cli import oauth
+    from proxy.spotify.accounts import request_token
+    from proxy.spotify.errors import AccountsError
+    from proxy.spotify.grant import grant_expires_at
+    from proxy.spotify.store import StoredToken, write_store
 
     if isinstance(outcome, oauth.Refused):
         complain(oauth.refused_sentence(outcome.error))

@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from html import escape
 
-from mkdocs_spotify.config import SpotifyConfig
+from mkdocs_spotify.plugin.config import SpotifyConfig
 
 TAG = "spotify-now-playing"
 FOOTER = "footer"

@@ -1,0 +1,1 @@
+"""The `mkdocs-spotify` command line: proxy, login and doctor."""

@@ -1,0 +1,100 @@
+"""`mkdocs-spotify proxy` (also `python -m proxy`): settings, logging, then serve until stopped."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from proxy.settings import (
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    Settings,
+    SettingsError,
+    load_settings,
+    read_environment,
+)
+from proxy.spotify.errors import StoreError
+from proxy.spotify.store import read_store
+
+log = logging.getLogger("proxy")
+
+EXIT_SETTINGS = 2
+EXIT_SERVE = 1
+
+
+def main(host: str, port: int, demo: bool) -> int:
+    """`mkdocs-spotify proxy`: validate everything first, then serve until interrupted."""
+    # The server stack loads here, not at import: the CLI imports this module for its flags.
+    from aiohttp import web
+
+    from proxy.web.app import create_app
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    try:
+        settings = load_settings(read_environment(), host=host, port=port, demo=demo)
+        if not demo:
+            check_credentials(settings)
+    except SettingsError as error:
+        for problem in error.problems:
+            print(f"mkdocs-spotify proxy: {problem}", file=sys.stderr)
+        return EXIT_SETTINGS
+    mode = "the demo session" if demo else "Spotify"
+
+    def listening(_banner: str) -> None:
+        # run_app calls this once the socket is bound, so a busy port never reads "Serving".
+        log.info("Serving %s on http://%s:%d/v1/now-playing", mode, host, port)
+
+    try:
+        web.run_app(
+            create_app(settings),
+            host=host,
+            port=port,
+            access_log=logging.getLogger("aiohttp.access") if settings.access_log else None,
+            print=listening,
+        )
+    except OSError as error:
+        print(
+            f"mkdocs-spotify proxy: cannot listen on {host}:{port} ({error.strerror}): "
+            "choose another --port or --host.",
+            file=sys.stderr,
+        )
+        return EXIT_SERVE
+    return 0
+
+
+def check_credentials(settings: Settings) -> None:
+    """Refuse to start without any refresh token, or with an unreadable store."""
+    try:
+        stored = read_store(settings.token_store)
+    except StoreError as error:
+        raise SettingsError([str(error)]) from None
+    if stored is None and settings.refresh_token is None:
+        raise SettingsError(
+            [
+                f"No Spotify refresh token: run `mkdocs-spotify login` to write the token store "
+                f"{settings.token_store}, or set SPOTIFY_REFRESH_TOKEN."
+            ]
+        )
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The proxy's flags, shared by `mkdocs-spotify proxy` and `python -m proxy`."""
+    parser.add_argument(
+        "--host", default=DEFAULT_HOST, help=f"address to bind (default {DEFAULT_HOST})"
+    )
+    parser.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})"
+    )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="serve a simulated listening session, no Spotify account",
+    )
+
+
+if __name__ == "__main__":
+    _parser = argparse.ArgumentParser(prog="python -m proxy", description=__doc__)
+    add_arguments(_parser)
+    _args = _parser.parse_args()
+    sys.exit(main(host=_args.host, port=_args.port, demo=_args.demo))

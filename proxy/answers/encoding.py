@@ -1,0 +1,18 @@
+"""An answer as the bytes visitors get, and its strong ETag. Computed once per answer."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+
+def compact_json(data: Any) -> bytes:
+    # A lone surrogate (half an emoji: valid JSON escape, not encodable as UTF-8) can only sit
+    # inside a JSON string, where backslashreplace writes it back as the same `\udxxx` escape.
+    text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+    return text.encode("utf-8", "backslashreplace")
+
+
+def strong_etag(body: bytes) -> str:
+    return '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'

@@ -1,0 +1,123 @@
+"""The Spotify Web API client: `get(path, params)` with the owner's access token.
+
+One place handles what every endpoint shares: a 401 refreshes once and retries once, 429 sets a
+deadline, 403 and 5xx become errors with a sentence. No web-server code here.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import aiohttp
+
+from proxy.settings import Settings
+from proxy.spotify.errors import Forbidden, RateLimited, Unauthorized, UpstreamError
+from proxy.spotify.tokens import AccessTokens
+
+log = logging.getLogger(__name__)
+
+# When Spotify refuses even a freshly refreshed token, refreshing on every 401 would cost a token
+# call and two API calls per cache TTL for as long as it lasts; ask for a new token after this.
+REFUSED_TOKEN_BACKOFF = 300.0
+REFUSED_TOKEN = (
+    "Spotify refused a freshly refreshed access token (401): the proxy stops refreshing on 401 "
+    "for five minutes; check that the app still exists in the Spotify dashboard, or run "
+    "`mkdocs-spotify login` again"
+)
+# Without additional_types=episode Spotify hides podcast episodes (item null).
+CURRENTLY_PLAYING = "/me/player/currently-playing"
+CURRENTLY_PLAYING_PARAMS = {"additional_types": "episode"}
+
+
+# Spotify has asked for waits of several hours, so long ones are honoured; but a garbage value
+# (a year, a date far ahead) must not wedge the proxy until someone restarts it.
+MAX_RETRY_AFTER = 24 * 3600.0
+
+
+def retry_after_seconds(header: str | None, now: datetime, default: float = 30.0) -> float:
+    """Seconds as Spotify sends them, or an HTTP-date (RFC 9110, e.g. from a CDN in between);
+    anything unreadable means the documented default wait; at most MAX_RETRY_AFTER."""
+    if header is None:
+        return default
+    try:
+        value = float(header)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(header)
+        except (TypeError, ValueError):
+            return default
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        value = max(0.0, (when - now).total_seconds())
+    if not 0 <= value < float("inf"):  # negative, nan or inf
+        return default
+    return min(value, MAX_RETRY_AFTER)
+
+
+Reply = tuple[int, Any]
+
+
+class SpotifyClient:
+    """Web API GETs with the owner's token. Paths and parameters are the project's own constants
+    or validated values: nothing a visitor sends reaches Spotify's URL."""
+
+    def __init__(self, settings: Settings, tokens: AccessTokens) -> None:
+        self.settings = settings
+        self.tokens = tokens
+        self._refresh_on_401_at = float("-inf")
+
+    async def currently_playing(self) -> Reply:
+        return await self.get(CURRENTLY_PLAYING, CURRENTLY_PLAYING_PARAMS)
+
+    async def get(self, path: str, params: Mapping[str, str]) -> Reply:
+        """Spotify's status and parsed JSON (None for 204); UpstreamError subclasses otherwise."""
+        url = self.settings.api_url + path
+        token = await self.tokens.access_token()
+        status, headers, body = await self._get(url, params, token)
+        clock = self.tokens.clock
+        if status == 401 and clock.monotonic() >= self._refresh_on_401_at:
+            self.tokens.invalidate(token)
+            token = await self.tokens.access_token()
+            status, headers, body = await self._get(url, params, token)
+            if status == 401:
+                self._refresh_on_401_at = clock.monotonic() + REFUSED_TOKEN_BACKOFF
+        if status == 429:
+            retry_after = retry_after_seconds(headers.get("Retry-After"), clock.now())
+            raise RateLimited(retry_after)
+        if status == 403:
+            raise Forbidden(
+                "Spotify answered 403 Forbidden: add your account under User Management in the "
+                "Spotify dashboard (development-mode apps need it and Premium), and make sure "
+                "the login granted user-read-currently-playing."
+            )
+        if status == 401:
+            raise Unauthorized(REFUSED_TOKEN)
+        if status not in (200, 204):
+            raise UpstreamError(f"Spotify answered HTTP {status}")
+        if status == 204 or not body.strip():
+            return 204, None
+        try:
+            return status, json.loads(body)
+        except ValueError:
+            raise UpstreamError("Spotify answered with malformed JSON") from None
+
+    async def _get(
+        self, url: str, params: Mapping[str, str], token: str
+    ) -> tuple[int, Mapping[str, str], bytes]:
+        session = self.tokens.session
+        if session is None:
+            raise UpstreamError("the proxy is not started")
+        timeout = aiohttp.ClientTimeout(total=self.settings.upstream_timeout)
+        headers = {"Authorization": f"Bearer {token}"}
+        try:
+            async with session.get(url, params=params, headers=headers, timeout=timeout) as resp:
+                return resp.status, resp.headers, await resp.read()
+        except TimeoutError:
+            raise UpstreamError("Spotify did not answer in time") from None
+        except aiohttp.ClientError as error:
+            raise UpstreamError(f"Spotify is unreachable ({type(error).__name__})") from None

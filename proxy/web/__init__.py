@@ -1,0 +1,1 @@
+"""The aiohttp service: routes, handlers and HTTP details."""
