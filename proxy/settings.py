@@ -5,6 +5,7 @@ Nothing else in the project reads `os.environ`: every part receives a `Settings`
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -139,6 +140,12 @@ def load_settings(
     for name, url in (("SPOTIFY_ACCOUNTS_URL", accounts_url), ("SPOTIFY_API_URL", api_url)):
         if not _is_http_url(url):
             problems.append(f"{name} must be an http(s) URL such as {_default_for(name)}.")
+        elif not is_secure_url(url):
+            problems.append(
+                f"{name} uses plain http for {urlsplit(url).hostname}, which would send the "
+                "client secret and tokens unencrypted: use https (plain http is only for "
+                "127.0.0.1, [::1] or localhost)."
+            )
 
     origins: list[str] = []
     for origin in (get("SPOTIFY_PROXY_ALLOWED_ORIGINS") or "").split(","):
@@ -231,6 +238,23 @@ def _is_http_url(value: str) -> bool:
     except ValueError:  # also an unbalanced "[" urllib reads as a broken IPv6 literal
         return False
     return parts.scheme in {"http", "https"} and bool(parts.hostname)
+
+
+def is_loopback_host(host: str) -> bool:
+    """127.0.0.0/8, ::1 or `localhost`: traffic that never leaves the machine."""
+    host = host.strip("[]").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def is_secure_url(url: str) -> bool:
+    """https anywhere; plain http only to a loopback host (RFC 8252 §8.3's one exception)."""
+    parts = urlsplit(url)
+    return parts.scheme == "https" or is_loopback_host(parts.hostname or "")
 
 
 def _default_for(name: str) -> str:
