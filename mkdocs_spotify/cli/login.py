@@ -159,7 +159,7 @@ async def login(settings: Settings, options: LoginOptions, *, stdin_fd: int | No
     import threading
 
     from mkdocs_spotify.cli import oauth
-    from mkdocs_spotify.cli.callback import CallbackListener, PortInUse
+    from mkdocs_spotify.cli.callback import CallbackListener, PortInUse, Verdict
 
     attempt = Attempt(
         redirect=oauth.redirect_uri(options.port),
@@ -243,7 +243,13 @@ async def login(settings: Settings, options: LoginOptions, *, stdin_fd: int | No
                 "(or give a longer --timeout)."
             )
             return EXIT_FAILURE
-        return await _finish(settings, options, attempt, outcome)
+        status, page = EXIT_FAILURE, "The login failed: the terminal says why."
+        try:
+            status, page = await _finish(settings, options, attempt, outcome)
+        finally:
+            # The browser's page waited for this: it shows the real outcome.
+            listener.conclude(Verdict(status == EXIT_OK, page))
+        return status
     finally:
         await listener.stop()
 
@@ -340,7 +346,8 @@ def read_pasted_lines(fd: int, deliver: Callable[[str], None]) -> None:
 
 async def _finish(
     settings: Settings, options: LoginOptions, attempt: Attempt, outcome: Code | Refused
-) -> int:
+) -> tuple[int, str]:
+    """Exchange the code and keep the grant: the exit status and a sentence for the browser."""
     import aiohttp
 
     from mkdocs_spotify.cli import oauth
@@ -350,8 +357,7 @@ async def _finish(
     from proxy.spotify.store import StoredToken, write_store
 
     if isinstance(outcome, oauth.Refused):
-        complain(oauth.refused_sentence(outcome.error))
-        return EXIT_FAILURE
+        return _failed(oauth.refused_sentence(outcome.error))
 
     form = {
         "grant_type": "authorization_code",
@@ -363,15 +369,15 @@ async def _finish(
         async with aiohttp.ClientSession() as session:
             grant = await request_token(session, settings, form)
     except AccountsError as error:
-        complain(
+        return _failed(
             oauth.token_error_sentence(
                 error.error, error.description, error.status, attempt.redirect
             )
         )
-        return EXIT_FAILURE
     if grant.refresh_token is None:
-        complain("Spotify answered without a refresh token: run `mkdocs-spotify login` again.")
-        return EXIT_FAILURE
+        return _failed(
+            "Spotify answered without a refresh token: run `mkdocs-spotify login` again."
+        )
 
     authorized_at = _utcnow()
     assert settings.client_id is not None
@@ -385,14 +391,20 @@ async def _finish(
     stamp = token.to_json()["authorized_at"]
     path = settings.token_store
     status = EXIT_OK
+    expires = grant_expires_at(authorized_at)
+    page = (
+        f"Spotify is connected and the grant is saved; it expires on {expires:%Y-%m-%d}. "
+        "You can close this tab."
+    )
     try:
         write_store(path, token)
     except OSError as error:
-        complain(
+        page = (
             f"The token store {path} cannot be written ({error.strerror}): set "
             "SPOTIFY_TOKEN_STORE to a file in a folder you can write, and run "
             "`mkdocs-spotify login` again."
         )
+        complain(page)
         status = EXIT_FAILURE
     else:
         say(f"\nSaved the refresh token to {path} (readable by you only).")
@@ -402,7 +414,6 @@ async def _finish(
             "Warning: without user-read-currently-playing the widget cannot show what plays: "
             "run `mkdocs-spotify login` again without --scopes."
         )
-    expires = grant_expires_at(authorized_at)
     say(
         f"This grant expires on {expires:%Y-%m-%d} (6 months after today's authorization): "
         "run `mkdocs-spotify login` again before then; `mkdocs-spotify doctor` counts the days."
@@ -429,4 +440,9 @@ async def _finish(
                 "to put in its environment."
             )
         )
-    return status
+    return status, page
+
+
+def _failed(sentence: str) -> tuple[int, str]:
+    complain(sentence)
+    return EXIT_FAILURE, sentence
