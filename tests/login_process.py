@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from tests.processes import default_sigint
+
 # Only what Python itself needs: nothing SPOTIFY_* from the outer environment leaks in.
 _KEEP = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR")
 
@@ -33,6 +35,7 @@ class CliProcess:
             text=True,
             env=child_env(env),
             cwd=cwd,
+            preexec_fn=default_sigint,
         )
         self._out: list[str] = []
         self._lines: queue.Queue[str | None] = queue.Queue()

@@ -25,6 +25,7 @@ from tests.fakes import payloads
 from tests.fakes.browser import chromium
 from tests.fakes.net import free_port
 from tests.fakes.spotify import FakeSpotify, Reply
+from tests.processes import default_sigint
 from tests.sites import Site, mkdocs_env, write_site
 
 DEV_PROXY_LINE = re.compile(r"Dev proxy on (http://127\.0\.0\.1:(\d+)) \(([^)]*)\)")
@@ -94,6 +95,7 @@ def mkdocs_serve(site: Site, env: Mapping[str, str]) -> Iterator[Serve]:
             env=env,
             stdout=sink,
             stderr=subprocess.STDOUT,
+            preexec_fn=default_sigint,
         )
     serve = Serve(process, port, log)
     try:
