@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.processes import clean_env
+
 
 @pytest.mark.parametrize("command", [["proxy"], ["proxy", "--demo"], ["login"], ["doctor"]])
 def test_a_malformed_dotenv_line_stops_the_command(command: list[str], tmp_path: Path) -> None:
     (tmp_path / ".env").write_text('SPOTIFY_CLIENT_ID="0123456789abcdef0123456789abcdef\n')
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SPOTIFY_")}
-    env["SPOTIFY_TOKEN_STORE"] = str(tmp_path / "token.json")
+    env = clean_env({"SPOTIFY_TOKEN_STORE": str(tmp_path / "token.json")})
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs_spotify.cli.main", *command],
         cwd=tmp_path,
