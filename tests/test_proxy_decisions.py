@@ -86,7 +86,7 @@ def test_token_lifetime_refreshes_early() -> None:
     assert token_lifetime(3600) == 3540
     assert token_lifetime(100) == 90
     # A floor: a zero expires_in must not make every request a token request.
-    assert token_lifetime(0) == 1.0
+    assert token_lifetime(0) == 0.5
     assert token_lifetime(0.5, floor=5.0) == 5.0
 
 

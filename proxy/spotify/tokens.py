@@ -48,7 +48,7 @@ INVALID_GRANT = (
 STORE_CHECK_INTERVAL = 2.0
 # Whatever Spotify says, an access token is kept at least this long (and at least one cache
 # TTL): an `expires_in` of 0 must not turn every public /readyz request into a token request.
-MIN_TOKEN_LIFETIME = 1.0
+MIN_TOKEN_LIFETIME = 0.5
 _ACCESS = "access"
 
 
