@@ -65,6 +65,8 @@ class Settings:
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
     demo: bool = False
+    # Enables `PUT /v1/admin/grant` on the proxy; `login --to` sends it as a bearer token.
+    admin_token: str | None = field(default=None, repr=False)
 
     @property
     def is_public_client(self) -> bool:
@@ -197,6 +199,14 @@ def load_settings(
         problems,
     )
     access_log = (get("SPOTIFY_PROXY_ACCESS_LOG") or "").lower() in {"1", "true", "yes", "on"}
+    admin_token = get("SPOTIFY_PROXY_ADMIN_TOKEN")
+    if admin_token is not None:
+        weakness = admin_token_problem(admin_token)
+        if weakness is not None:
+            problems.append(
+                f"SPOTIFY_PROXY_ADMIN_TOKEN {weakness}: use at least 32 random bytes, e.g. the "
+                'output of `python -c "import secrets; print(secrets.token_urlsafe(32))"`.'
+            )
 
     if not 0 < port < 65536:
         problems.append(f"--port {port} is not a TCP port: use a number from 1 to 65535.")
@@ -218,6 +228,7 @@ def load_settings(
         host=host,
         port=port,
         demo=demo,
+        admin_token=admin_token,
     )
 
 
@@ -254,6 +265,23 @@ def _is_http_url(value: str) -> bool:
     except ValueError:  # also an unbalanced "[" urllib reads as a broken IPv6 literal
         return False
     return parts.scheme in {"http", "https"} and bool(parts.hostname)
+
+
+# secrets.token_urlsafe(32): 32 random bytes are 43 characters of base64url.
+MIN_ADMIN_TOKEN_CHARS = 43
+_TOKEN_CHARS = re.compile(r"^[\x21-\x7e]+$")
+
+
+def admin_token_problem(token: str) -> str | None:
+    """Why the admin token is too weak to guard the grant, or None (never quotes the token)."""
+    if not _TOKEN_CHARS.match(token):
+        return "has spaces or characters outside printable ASCII (it travels in a header)"
+    if len(token) < MIN_ADMIN_TOKEN_CHARS:
+        return f"is {len(token)} characters long, fewer than {MIN_ADMIN_TOKEN_CHARS}"
+    # Random text of this length uses many symbols; "aaaa..." or "abab..." does not.
+    if len(set(token)) < 8:
+        return "repeats too few characters to be random"
+    return None
 
 
 def is_loopback_host(host: str) -> bool:

@@ -58,6 +58,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="also print SPOTIFY_CLIENT_ID, SPOTIFY_REFRESH_TOKEN and SPOTIFY_AUTHORIZED_AT "
         "lines for a server's environment",
     )
+    parser.add_argument(
+        "--to",
+        metavar="URL",
+        help="hand the new grant to the proxy at this https base URL (the plugin's proxy_url) "
+        "instead of the local token store; needs SPOTIFY_PROXY_ADMIN_TOKEN, as on the proxy",
+    )
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,8 @@ class LoginOptions:
     open_browser: bool = True
     # True when a browser was wanted but this machine only has text ones, or none.
     no_graphical_browser: bool = False
+    # The deployed proxy's base URL (`--to`): the grant goes there, not to the local store.
+    to: str | None = None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -106,6 +114,19 @@ def _run(args: argparse.Namespace) -> int:
         for sentence in error.problems:
             print(sentence, file=sys.stderr)
         return EXIT_USAGE
+    to = args.to.strip() if args.to else None
+    if to is not None:
+        from mkdocs_spotify.cli.handover import target_problem
+
+        wrong_target = target_problem(to)
+        if wrong_target is None and settings.admin_token is None:
+            wrong_target = (
+                "--to needs SPOTIFY_PROXY_ADMIN_TOKEN (environment or .env) set to the same "
+                "value as on the proxy, which enables its PUT /v1/admin/grant."
+            )
+        if wrong_target is not None:
+            print(wrong_target, file=sys.stderr)
+            return EXIT_USAGE
     graphical = False
     if not args.no_browser:
         import webbrowser
@@ -118,6 +139,7 @@ def _run(args: argparse.Namespace) -> int:
         print_env=args.print_env,
         open_browser=graphical,
         no_graphical_browser=not args.no_browser and not graphical,
+        to=to,
     )
     try:
         stdin_fd: int | None = sys.stdin.fileno() if sys.stdin is not None else None
@@ -178,7 +200,12 @@ async def login(settings: Settings, options: LoginOptions, *, stdin_fd: int | No
     )
 
     # Find out now, not after the owner pressed Agree and the single-use code is spent.
-    unwritable = store_folder_problem(settings.token_store)
+    if options.to is not None:
+        refusal = await probe_proxy(settings, options.to)
+        if refusal is not None:
+            complain(refusal)
+            return EXIT_FAILURE
+    unwritable = None if options.to else store_folder_problem(settings.token_store)
     if unwritable is not None:
         if not options.print_env:
             complain(
@@ -252,6 +279,27 @@ async def login(settings: Settings, options: LoginOptions, *, stdin_fd: int | No
         return status
     finally:
         await listener.stop()
+
+
+async def probe_proxy(settings: Settings, base: str) -> str | None:
+    """Ask the proxy whether it would take a grant (an empty one: nothing changes there).
+
+    None when it accepts the admin token, else the sentence saying what to fix.
+    """
+    import aiohttp
+
+    from mkdocs_spotify.cli.handover import probe_sentence, put_grant, unreachable_sentence
+
+    assert settings.admin_token is not None
+    try:
+        async with aiohttp.ClientSession() as session:
+            answer = await put_grant(session, base, settings.admin_token, {})
+    except (aiohttp.ClientError, TimeoutError) as error:
+        return unreachable_sentence(base, error)
+    problem = probe_sentence(answer, base)
+    if problem is None:
+        say(f"The proxy at {base} accepts the admin token; it gets the new grant at the end.\n")
+    return problem
 
 
 def store_folder_problem(path: Path) -> str | None:
@@ -351,10 +399,11 @@ async def _finish(
     import aiohttp
 
     from mkdocs_spotify.cli import oauth
+    from mkdocs_spotify.cli.delivery import deliver
     from proxy.spotify.accounts import request_token
     from proxy.spotify.errors import AccountsError
     from proxy.spotify.grant import grant_expires_at
-    from proxy.spotify.store import StoredToken, write_store
+    from proxy.spotify.store import StoredToken
 
     if isinstance(outcome, oauth.Refused):
         return _failed(oauth.refused_sentence(outcome.error))
@@ -389,25 +438,13 @@ async def _finish(
         seed_sha256=None,
     )
     stamp = token.to_json()["authorized_at"]
-    path = settings.token_store
-    status = EXIT_OK
     expires = grant_expires_at(authorized_at)
-    page = (
+    problem = await deliver(settings, token, options.to)
+    status = EXIT_OK if problem is None else EXIT_FAILURE
+    page = problem or (
         f"Spotify is connected and the grant is saved; it expires on {expires:%Y-%m-%d}. "
         "You can close this tab."
     )
-    try:
-        write_store(path, token)
-    except OSError as error:
-        page = (
-            f"The token store {path} cannot be written ({error.strerror}): set "
-            "SPOTIFY_TOKEN_STORE to a file in a folder you can write, and run "
-            "`mkdocs-spotify login` again."
-        )
-        complain(page)
-        status = EXIT_FAILURE
-    else:
-        say(f"\nSaved the refresh token to {path} (readable by you only).")
     say(f"Granted scopes: {' '.join(token.scopes) or '(none)'}.")
     if "user-read-currently-playing" not in token.scopes:
         complain(
@@ -418,7 +455,7 @@ async def _finish(
         f"This grant expires on {expires:%Y-%m-%d} (6 months after today's authorization): "
         "run `mkdocs-spotify login` again before then; `mkdocs-spotify doctor` counts the days."
     )
-    if settings.refresh_token is not None and settings.refresh_token != grant.refresh_token:
+    if options.to is None and settings.refresh_token not in {None, grant.refresh_token}:
         complain(
             "Warning: SPOTIFY_REFRESH_TOKEN is also set (environment or .env) and wins over the "
             "new store: remove it, or replace it and SPOTIFY_AUTHORIZED_AT with the lines "
@@ -429,7 +466,7 @@ async def _finish(
         say(f"SPOTIFY_CLIENT_ID={settings.client_id}")
         say(f"SPOTIFY_REFRESH_TOKEN={grant.refresh_token}")
         say(f"SPOTIFY_AUTHORIZED_AT={stamp}")
-    if status == EXIT_OK:
+    if status == EXIT_OK and options.to is None:
         say(
             "\nNext: `mkdocs-spotify doctor` checks the setup, `mkdocs-spotify proxy` serves the "
             "widget from this machine"

@@ -17,6 +17,7 @@ from proxy.clock import Clock
 from proxy.settings import Settings
 from proxy.spotify.client import SpotifyClient
 from proxy.spotify.tokens import AccessTokens
+from proxy.web.admin import ADMIN_PATH, GrantHandOver
 from proxy.web.grant_watch import watch_grant
 from proxy.web.handlers import Handlers
 
@@ -47,11 +48,14 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     )
     app[CACHE] = cache
     app.on_cleanup.append(_close_cache)
-    _add_routes(app.router, Handlers(settings.allowed_origins, cache, tokens))
+    admin = None
+    if tokens is not None and settings.admin_token is not None:
+        admin = GrantHandOver(settings, tokens, clock)
+    _add_routes(app.router, Handlers(settings.allowed_origins, cache, tokens), admin)
     return app
 
 
-def _add_routes(router: web.UrlDispatcher, h: Handlers) -> None:
+def _add_routes(router: web.UrlDispatcher, h: Handlers, admin: GrantHandOver | None) -> None:
     # Handlers answer 404/405 themselves so every error is JSON without a middleware on the
     # hot path.
     for path, handler in (
@@ -64,6 +68,10 @@ def _add_routes(router: web.UrlDispatcher, h: Handlers) -> None:
         resource.add_route("HEAD", handler)
         resource.add_route("OPTIONS", h.preflight)
         resource.add_route("*", h.method_not_allowed)
+    if admin is not None:  # without SPOTIFY_PROXY_ADMIN_TOKEN the path is unknown (404)
+        resource = router.add_resource(ADMIN_PATH)
+        resource.add_route("PUT", admin.put)
+        resource.add_route("*", admin.method_not_allowed)
     router.add_route("*", "/{tail:.*}", h.not_found)
 
 
