@@ -92,7 +92,7 @@ class FakeSpotify:
         self.top: Reply = Reply(200, {"items": [payloads.track()], "total": 1, "limit": 20})
         self.token_error: tuple[int, dict[str, str]] | None = None  # forced /api/token failure
         self.token_delay = 0.0
-        self.token_type = "Bearer"  # what token responses say; None leaves the field out
+        self.token_type: str | None = "Bearer"  # None leaves the field out
         self.token_redirect: str | None = None  # /api/token redirects there (307 or 308)
         self.token_redirect_status = 307
         self.authorize_error: str | None = None  # e.g. "access_denied" from the consent page
