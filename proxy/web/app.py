@@ -11,7 +11,10 @@ from collections.abc import AsyncIterator
 import aiohttp
 from aiohttp import web
 
-from proxy.answers.cache import NowPlayingCache
+from proxy.answers.cache import AnswerCache
+from proxy.answers.encoding import render_json
+from proxy.answers.last_played import carry_last_played
+from proxy.answers.nowplaying import NowPlaying
 from proxy.answers.upstream import demo_source, normalised
 from proxy.clock import Clock
 from proxy.settings import Settings
@@ -21,7 +24,7 @@ from proxy.web.grant_watch import watch_grant
 from proxy.web.handlers import Handlers
 
 SETTINGS = web.AppKey("settings", Settings)
-CACHE = web.AppKey("cache", NowPlayingCache)
+CACHE: web.AppKey[AnswerCache[NowPlaying]] = web.AppKey("cache")
 TOKENS = web.AppKey("tokens", AccessTokens)
 
 
@@ -38,11 +41,13 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
         source = SpotifyClient(settings, tokens).currently_playing
         app.cleanup_ctx.append(_client_session)
         app.cleanup_ctx.append(_grant_watch)
-    cache = NowPlayingCache(
+    cache = AnswerCache(
         normalised(source, clock),
+        render_json,
         ttl=settings.cache_ttl,
         wait_timeout=settings.upstream_timeout,
         clock=clock,
+        steps=[carry_last_played],
     )
     app[CACHE] = cache
     app.on_cleanup.append(_close_cache)
