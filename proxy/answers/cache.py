@@ -45,6 +45,7 @@ __all__ = [
     "Served",
     "Step",
     "decide",
+    "next_start_in",
 ]
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,14 @@ def decide(
     if now < not_before:
         return Action.SERVE
     return Action.START
+
+
+def next_start_in(now: float, last_attempt: float | None, ttl: float, not_before: float) -> float:
+    """Seconds until `decide` (with no call in flight) says START; 0 when it says so now."""
+    wait = not_before - now
+    if last_attempt is not None:
+        wait = max(wait, last_attempt + ttl - now)
+    return max(0.0, wait)
 
 
 @dataclass
@@ -175,7 +184,17 @@ class AnswerCache(Generic[T]):
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener)
 
+    def next_start_in(self) -> float:
+        """Seconds until a read would start the next upstream call (0: it would now)."""
+        state = self.state
+        return next_start_in(self.clock.monotonic(), state.last_attempt, self.ttl, state.not_before)
+
     async def get(self) -> Answer | None:
+        served = await self.get_served()
+        return None if served is None else served.answer
+
+    async def get_served(self) -> Served[T] | None:
+        """What visitors get, asking upstream first when the answer is due (one call at most)."""
         action = decide(
             self.clock.monotonic(),
             self.state.last_attempt,
@@ -184,7 +203,7 @@ class AnswerCache(Generic[T]):
             self._in_flight is not None,
         )
         if action is Action.SERVE:
-            return self.current()
+            return self.served()
         if self._in_flight is None:
             self._in_flight = asyncio.create_task(self._update())
         patience = self.wait_timeout
@@ -198,7 +217,7 @@ class AnswerCache(Generic[T]):
             if self._in_flight is not None and not self._overdue:
                 self._overdue = True
                 self._publish()
-        return self.current()
+        return self.served()
 
     async def settled(self) -> None:
         """Wait until the call in flight, if any, has landed (without ever cancelling it)."""
