@@ -12,7 +12,8 @@ import pytest
 
 from proxy.limits import files_for_streams
 from tests.fakes.net import free_port
-from tests.test_proxy_cli import CLI, clean_env, get_json
+from tests.processes import clean_env
+from tests.test_proxy_cli import CLI, get_json
 
 
 def limited(soft: int, hard: int) -> Callable[[], None]:
@@ -35,7 +36,7 @@ def start_with_limits(tmp_path: Path, soft: int, hard: int) -> tuple[int, str]:
     process = subprocess.Popen(
         [*CLI, "proxy", "--demo", "--port", str(port)],
         cwd=tmp_path,
-        env=clean_env(SPOTIFY_PROXY_MAX_STREAMS="2000"),
+        env=clean_env({"SPOTIFY_PROXY_MAX_STREAMS": "2000"}),
         stderr=subprocess.PIPE,
         text=True,
         preexec_fn=limited(soft, hard),
