@@ -169,9 +169,11 @@ def test_plain_http_through_a_reverse_proxy_is_refused(tmp_path: Path) -> None:
             plain = put(proxy, grant, headers={"X-Forwarded-Proto": "http"})
             unsaid = put(proxy, grant, headers={"X-Forwarded-For": "203.0.113.5"})
             rfc7239 = put(proxy, grant, headers={"Forwarded": "for=203.0.113.5;proto=http"})
+            # nginx's `proxy_set_header Host $host;` alone: the site's name, no protocol.
+            named = put(proxy, grant, headers={"Host": "blog.example.com"})
             log = proxy.log_text()
         stored = read_store(store)
-    assert [plain[0], unsaid[0], rfc7239[0]] == [403, 403, 403]
+    assert [plain[0], unsaid[0], rfc7239[0], named[0]] == [403, 403, 403, 403]
     assert "https://" in plain[1]["error"] and "X-Forwarded-Proto" in unsaid[1]["error"]
     assert stored is not None and stored.refresh_token == old
     assert ADMIN_TOKEN not in log and grant["refresh_token"] not in log

@@ -27,8 +27,9 @@ NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 @pytest.mark.parametrize(
     ("peer", "headers"),
     [
-        ("127.0.0.1", {}),  # on the machine itself
-        ("::1", {}),
+        ("127.0.0.1", {"Host": "127.0.0.1:8787"}),  # on the machine itself
+        ("::1", {"Host": "[::1]:8787"}),
+        ("127.0.0.1", {"Host": "localhost"}),
         ("127.0.0.1", {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.5"}),
         ("127.0.0.1", {"X-Forwarded-Proto": "HTTPS, http"}),  # the client-facing hop counts
         ("127.0.0.1", {"Forwarded": 'for=203.0.113.5;proto="https"'}),
@@ -51,6 +52,9 @@ def test_https_or_the_machine_itself_may_hand_over(peer: str, headers: dict[str,
         ("127.0.0.1", {"X-Forwarded-For": "203.0.113.5"}, "X-Forwarded-Proto"),
         ("127.0.0.1", {"X-Real-IP": "203.0.113.5"}, "X-Forwarded-Proto"),
         ("127.0.0.1", {"Via": "1.1 proxy"}, "X-Forwarded-Proto"),
+        # nginx with `proxy_set_header Host $host` and nothing else: the site's name arrives.
+        ("127.0.0.1", {"Host": "blog.example.com"}, "X-Forwarded-Proto"),
+        ("127.0.0.1", {}, "X-Forwarded-Proto"),  # HTTP/1.0 without Host: nobody says where from
     ],
 )
 def test_plain_http_is_refused(peer: str | None, headers: dict[str, str], words: str) -> None:

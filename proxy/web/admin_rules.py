@@ -7,9 +7,11 @@ connection itself proves and, only from a loopback peer, what that reverse proxy
   whatever `X-Forwarded-Proto` it sends (any client can send that header);
 - a loopback peer that says how the client came in (`X-Forwarded-Proto` or RFC 7239
   `Forwarded: proto=`) is accepted only for `https`;
-- a loopback peer with forwarding headers (`X-Forwarded-For`, `X-Real-IP`, `Via`...) but no
-  protocol is refused: a reverse proxy that does not say https may be forwarding plain http;
-- a loopback peer without any of these is a request made on the machine itself: accepted.
+- a loopback peer with forwarding headers (`X-Forwarded-For`, `X-Real-IP`, `Via`...) or a
+  `Host` that is not a loopback address, but no protocol, is refused: a reverse proxy that does
+  not say https may be forwarding plain http;
+- a loopback peer without any of these (say `curl http://127.0.0.1:8787/...` on the server) is
+  a request made on the machine itself: accepted.
 https://www.rfc-editor.org/rfc/rfc7239, docs/proxy.md ("Renewal without a restart").
 """
 
@@ -20,6 +22,7 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from cachetools import TTLCache
 
@@ -70,13 +73,21 @@ def transport_problem(peer: str | None, headers: Mapping[str, str]) -> str | Non
             "The admin endpoint refuses plain http: send the grant to the https:// address of "
             "the site."
         )
-    if any(name in headers for name in _FORWARDING):
+    if any(name in headers for name in _FORWARDING) or not _loopback_host_header(headers):
         return (
             "The reverse proxy in front of this proxy does not say whether the client used "
             "https: make it set X-Forwarded-Proto (nginx: `proxy_set_header X-Forwarded-Proto "
             "$scheme;`)."
         )
     return None
+
+
+def _loopback_host_header(headers: Mapping[str, str]) -> bool:
+    try:
+        hostname = urlsplit("//" + headers.get("Host", "")).hostname
+    except ValueError:
+        return False
+    return hostname is not None and is_loopback_host(hostname)
 
 
 def client_address(peer: str | None, headers: Mapping[str, str]) -> str:
