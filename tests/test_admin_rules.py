@@ -73,6 +73,10 @@ def test_the_client_address_behind_a_local_reverse_proxy_is_the_one_it_appended(
     assert client_address("127.0.0.1", forwarded) == "203.0.113.5"
     assert client_address("127.0.0.1", {"X-Real-IP": "203.0.113.6"}) == "203.0.113.6"
     assert client_address("127.0.0.1", {}) == "127.0.0.1"
+    # Only an address goes into the log: anything else is the peer.
+    forged = {"X-Forwarded-For": "203.0.113.5\nINFO Took a new Spotify grant"}
+    assert client_address("127.0.0.1", forged) == "127.0.0.1"
+    assert client_address("127.0.0.1", {"X-Real-IP": "unknown"}) == "127.0.0.1"
     # From the network the header is the caller's own claim: the peer counts.
     assert client_address("192.0.2.7", forwarded) == "192.0.2.7"
 

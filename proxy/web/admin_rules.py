@@ -18,6 +18,7 @@ https://www.rfc-editor.org/rfc/rfc7239, docs/proxy.md ("Renewal without a restar
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -98,12 +99,19 @@ def client_address(peer: str | None, headers: Mapping[str, str]) -> str:
     """
     if peer is not None and is_loopback_host(peer):
         forwarded_for = headers.get("X-Forwarded-For")
-        if forwarded_for:
-            return forwarded_for.split(",")[-1].strip()[:64] or peer
-        real_ip = headers.get("X-Real-IP")
-        if real_ip:
-            return real_ip.strip()[:64] or peer
+        named = forwarded_for.split(",")[-1] if forwarded_for else headers.get("X-Real-IP")
+        # Only an address: it goes into log lines, where other text could forge entries.
+        if named is not None and _is_address(named.strip()):
+            return named.strip()
     return peer or "unknown"
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def bearer_matches(authorization: str | None, expected: str) -> bool:
