@@ -254,3 +254,44 @@ def test_login_to_checks_the_proxy_before_the_browser_opens(tmp_path: Path) -> N
     assert no_token_code == 2 and "--to needs SPOTIFY_PROXY_ADMIN_TOKEN" in no_token.stderr
     for process in (login, insecure, no_token):
         assert ADMIN_TOKEN not in process.output and "Traceback" not in process.output
+
+
+def test_other_methods_and_oversized_bodies_are_refused(tmp_path: Path) -> None:
+    fake = StrictAccounts()
+    with fake.running():
+        env, store, old = setup(fake, tmp_path, SPOTIFY_PROXY_ADMIN_TOKEN=ADMIN_TOKEN)
+        with proxy_process(env, tmp_path) as proxy:
+            huge = put(proxy, b'{"refresh_token": "' + b"x" * 20_000 + b'"}')
+            wrong_app = put(proxy, {**new_grant(fake), "client_id": "f" * 32})
+            get = proxy.get(PATH)
+        stored = read_store(store)
+    assert huge[0] == 413 and wrong_app[0] == 422 and "another Spotify app" in wrong_app[1]["error"]
+    assert get[0] == 405 and "PUT" in get[1]["error"]
+    assert stored is not None and stored.refresh_token == old
+
+
+def test_a_failed_hand_over_keeps_the_grant_on_the_laptop(tmp_path: Path) -> None:
+    fake = StrictAccounts()
+    with fake.running():
+        env, store, old = setup(fake, tmp_path, SPOTIFY_PROXY_ADMIN_TOKEN=ADMIN_TOKEN)
+        laptop = tmp_path / "laptop"
+        laptop.mkdir()
+        laptop_env = {**fake.env(laptop / "token.json"), "SPOTIFY_PROXY_ADMIN_TOKEN": ADMIN_TOKEN}
+        with proxy_process(env, tmp_path) as proxy:
+            login = CliProcess(
+                ["login", "--no-browser", "--port", str(free_port()), "--to", proxy.url],
+                laptop_env,
+                laptop,
+            )
+            url = login.wait_for_line(f"{fake.url}/authorize?")  # the proxy took the probe
+        # The proxy is gone before the grant arrives.
+        login.write(consent(url) + "\n")
+        code = login.finish()
+        kept = read_store(laptop / "token.json")
+        server = read_store(store)
+    assert code == 1
+    assert f"The proxy at {proxy.url} cannot be reached" in login.stderr
+    assert f"saved in {laptop / 'token.json'} instead" in login.stderr
+    assert kept is not None and kept.refresh_token in fake.refresh_tokens
+    assert server is not None and server.refresh_token == old
+    assert kept.refresh_token not in login.output
