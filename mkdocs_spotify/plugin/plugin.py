@@ -22,7 +22,7 @@ from mkdocs_spotify.plugin.config import SpotifyConfig
 from mkdocs_spotify.plugin.widget import place_widget, read_page, widget_attributes, widget_element
 
 if TYPE_CHECKING:
-    from mkdocs_spotify.plugin.devproxy import DevProxy
+    from mkdocs_spotify.plugin.devproxy import DevProxy, ToLogger
 
 log = get_plugin_logger(__name__)
 
@@ -48,6 +48,7 @@ class SpotifyPlugin(BasePlugin[SpotifyConfig]):  # type: ignore[no-untyped-call]
         # proxy starts once.
         self.serving = False
         self.dev_proxy: DevProxy | None = None
+        self.forwarding: ToLogger | None = None
         self.proxy_url = ""
         self.elements: dict[str, str] = {}  # by page language
 
@@ -56,9 +57,14 @@ class SpotifyPlugin(BasePlugin[SpotifyConfig]):  # type: ignore[no-untyped-call]
 
     def on_shutdown(self) -> None:
         if self.dev_proxy is not None:
+            from mkdocs_spotify.plugin.devproxy import stop_forwarding
+
             self.dev_proxy.stop()
             self.dev_proxy = None
             log.info("Dev proxy stopped.")
+            if self.forwarding is not None:
+                stop_forwarding(self.forwarding)
+                self.forwarding = None
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         if not self.config.enabled:
@@ -148,7 +154,9 @@ class SpotifyPlugin(BasePlugin[SpotifyConfig]):  # type: ignore[no-untyped-call]
             DevProxy,
             DevProxyError,
             dev_settings,
+            forward_proxy_logs,
             serve_origins,
+            stop_forwarding,
         )
 
         settings, problems = dev_settings()
@@ -161,9 +169,12 @@ class SpotifyPlugin(BasePlugin[SpotifyConfig]):  # type: ignore[no-untyped-call]
             allowed_origins=settings.allowed_origins + serve_origins(config.site_url),
         )
         proxy = DevProxy(settings)
+        self.forwarding = forward_proxy_logs(log)
         try:
             proxy.start()
         except DevProxyError as error:
+            stop_forwarding(self.forwarding)
+            self.forwarding = None
             raise PluginError(str(error)) from None
         self.dev_proxy = proxy
         account = "demo session, no Spotify account" if settings.demo else "your Spotify account"

@@ -131,9 +131,9 @@ class NowPlayingCache:
             self._not_before = self.clock.monotonic() + error.retry_after
             # Every 429 is news (at most one per deadline), so each one is logged.
             log.warning(
-                "Spotify rate limit (429): no call for %g s (Retry-After); serving the last "
-                "answer as stale.",
+                "Spotify rate limit (429): no call for %g s (Retry-After); %s.",
                 error.retry_after,
+                self._fallback(),
             )
             self._fail(error, quiet=True)
         except GrantDead as error:
@@ -148,8 +148,14 @@ class NowPlayingCache:
 
     def _fail(self, error: UpstreamError, *, quiet: bool = False) -> None:
         if not quiet and (self._failure is None or str(self._failure) != str(error)):
-            log.warning("%s; serving the last answer as stale.", error)
+            log.warning("%s; %s.", error, self._fallback())
         self._failure = error
+
+    def _fallback(self) -> str:
+        """What visitors get while Spotify fails, for the log line that says so."""
+        if self._stale is None:
+            return "no answer to serve yet"
+        return "serving the last answer as stale"
 
     def _succeed(self, data: dict[str, Any]) -> None:
         # Render first: if that fails, nothing (last_played included) has changed yet.
