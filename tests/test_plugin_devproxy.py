@@ -23,8 +23,7 @@ from proxy.answers.cache import NowPlayingCache
 from proxy.clock import ManualClock
 from proxy.settings import Settings
 from proxy.spotify.errors import UpstreamError
-
-CLIENT_ID = "0123456789abcdef0123456789abcdef"
+from tests.fakes.spotify import CLIENT_ID
 
 
 def test_no_credentials_means_demo(tmp_path: Path) -> None:
