@@ -91,7 +91,8 @@ class SpotifyExtension(Extension):
         super().__init__(**kwargs)
 
     def extendMarkdown(self, md: Markdown) -> None:
-        proxy_url = str(self.getConfig("proxy_url")).strip().rstrip("/")
+        # `!ENV SPOTIFY_PROXY_URL` with the variable unset gives None.
+        proxy_url = str(self.getConfig("proxy_url") or "").strip().rstrip("/")
         md.parser.blockprocessors.register(
             ElementBlocks(md.parser, proxy_url), "spotify_elements", PRIORITY
         )

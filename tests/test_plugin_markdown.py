@@ -57,8 +57,15 @@ def test_anything_else_stays_text(text: str) -> None:
     assert "<spotify-" not in convert(text, proxy_url="/p")
 
 
-def test_without_any_proxy_url_it_says_how_to_give_one(caplog: pytest.LogCaptureFixture) -> None:
-    html = convert("[spotify-recently-played limit=5]")
+@pytest.mark.parametrize("config", [{}, {"proxy_url": None}], ids=["unset", "env-unset"])
+def test_without_any_proxy_url_it_says_how_to_give_one(
+    caplog: pytest.LogCaptureFixture, config: dict[str, None]
+) -> None:
+    md = markdown.Markdown(
+        extensions=["mkdocs_spotify.markdown"],
+        extension_configs={"mkdocs_spotify.markdown": config},
+    )
+    html = md.convert("[spotify-recently-played limit=5]")
 
     assert html == '<spotify-recently-played limit="5"></spotify-recently-played>'
     assert "[spotify-recently-played] has no proxy-url: add proxy-url=... to it" in caplog.text
