@@ -19,7 +19,8 @@ from mkdocs_spotify.plugin.devproxy import (
     serve_origins,
     stop_forwarding,
 )
-from proxy.answers.cache import NowPlayingCache
+from proxy.answers.cache import AnswerCache
+from proxy.answers.encoding import render_json
 from proxy.clock import ManualClock
 from proxy.settings import Settings
 from proxy.spotify.errors import UpstreamError
@@ -72,7 +73,7 @@ async def test_a_failure_with_no_answer_yet_does_not_claim_to_serve_one(
     async def failing() -> dict[str, Any]:
         raise UpstreamError("Spotify answered 503")
 
-    cache = NowPlayingCache(failing, ttl=5, wait_timeout=1, clock=ManualClock())
+    cache = AnswerCache(failing, render_json, ttl=5, wait_timeout=1, clock=ManualClock())
 
     assert await cache.get() is None
 
