@@ -156,6 +156,7 @@ def test_the_right_token_switches_the_proxy_to_the_new_grant_at_once(tmp_path: P
     assert fake.reuses == 0
     assert "Switched to the new Spotify grant" in log
     assert "Took a new Spotify grant handed over from 127.0.0.1" in log
+    assert "PUT /v1/admin/grant is on" in log
     for secret in (ADMIN_TOKEN, grant["refresh_token"], *fake.spent):
         assert secret not in log and secret not in json.dumps(answer)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import json
 import secrets
 from datetime import UTC, datetime, timedelta
@@ -87,6 +88,18 @@ def test_the_bearer_token_must_match_exactly() -> None:
     for wrong in (None, "", GOOD_TOKEN, f"Basic {GOOD_TOKEN}", f"Bearer {GOOD_TOKEN[:-1]}"):
         assert not bearer_matches(wrong, GOOD_TOKEN)
     assert not bearer_matches("Bearer ünïcode", GOOD_TOKEN)  # no TypeError from non-ASCII
+
+
+def test_the_bearer_token_is_compared_in_constant_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    compared: list[tuple[bytes, bytes]] = []
+
+    def recording(a: bytes, b: bytes) -> bool:
+        compared.append((a, b))
+        return a == b
+
+    monkeypatch.setattr(hmac, "compare_digest", recording)
+    assert not bearer_matches("Bearer x", GOOD_TOKEN)
+    assert compared == [(b"x", GOOD_TOKEN.encode())]
 
 
 def test_failures_are_limited_per_address_and_forgotten_after_the_window() -> None:

@@ -63,6 +63,7 @@ class GrantHandOver:
         self._tokens = tokens
         self._clock = clock
         self._limiter = FailureLimiter(clock.monotonic)
+        log.info("PUT %s is on (SPOTIFY_PROXY_ADMIN_TOKEN is set).", ADMIN_PATH)
 
     async def method_not_allowed(self, request: web.Request) -> web.Response:
         return json_response(
