@@ -21,7 +21,7 @@ from proxy.spotify.store import StoredToken, read_store, write_store
 from tests.fakes.accounts import StrictAccounts
 from tests.fakes.net import free_port
 from tests.grant_processes import CLI, Proxy, clean_env, proxy_process
-from tests.login_process import CliProcess, consent
+from tests.login_process import CliProcess, consent, get
 
 ADMIN_TOKEN = secrets.token_urlsafe(32)
 PATH = "/v1/admin/grant"
@@ -200,8 +200,8 @@ def test_login_to_hands_the_new_grant_to_a_running_proxy(tmp_path: Path) -> None
                 laptop,
             )
             url = login.wait_for_line(f"{fake.url}/authorize?")
-            redirect = consent(url)
-            login.write(redirect + "\n")
+            # The browser's page comes back once the proxy has the grant.
+            page_status, page = get(consent(url))
             code = login.finish()
             ready = proxy.get("/readyz")[1]
             playing = proxy.get("/v1/now-playing")
@@ -209,6 +209,7 @@ def test_login_to_hands_the_new_grant_to_a_running_proxy(tmp_path: Path) -> None
         stored = read_store(store)
 
     assert code == 0, login.output
+    assert page_status == 200 and f"handed to the proxy at {proxy.url}/" in page
     assert f"The proxy at {proxy.url}/ accepts the admin token" in login.stdout
     assert "saved the new grant and switched to it; it refreshed with it" in login.stdout
     assert "No copy stays on this machine" in login.stdout
@@ -264,10 +265,10 @@ def test_other_methods_and_oversized_bodies_are_refused(tmp_path: Path) -> None:
         with proxy_process(env, tmp_path) as proxy:
             huge = put(proxy, b'{"refresh_token": "' + b"x" * 20_000 + b'"}')
             wrong_app = put(proxy, {**new_grant(fake), "client_id": "f" * 32})
-            get = proxy.get(PATH)
+            read = proxy.get(PATH)
         stored = read_store(store)
     assert huge[0] == 413 and wrong_app[0] == 422 and "another Spotify app" in wrong_app[1]["error"]
-    assert get[0] == 405 and "PUT" in get[1]["error"]
+    assert read[0] == 405 and "PUT" in read[1]["error"]
     assert stored is not None and stored.refresh_token == old
 
 

@@ -441,8 +441,9 @@ async def _finish(
     expires = grant_expires_at(authorized_at)
     problem = await deliver(settings, token, options.to)
     status = EXIT_OK if problem is None else EXIT_FAILURE
+    where = "saved" if options.to is None else f"handed to the proxy at {options.to}"
     page = problem or (
-        f"Spotify is connected and the grant is saved; it expires on {expires:%Y-%m-%d}. "
+        f"Spotify is connected and the grant is {where}; it expires on {expires:%Y-%m-%d}. "
         "You can close this tab."
     )
     say(f"Granted scopes: {' '.join(token.scopes) or '(none)'}.")
