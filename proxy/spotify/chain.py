@@ -9,6 +9,7 @@ adopts what it holds (`grant.adopt_from_store`) before spending anything.
 from __future__ import annotations
 
 import asyncio
+import enum
 import logging
 from dataclasses import dataclass
 
@@ -28,6 +29,14 @@ NO_TOKEN = (
     "restart the proxy."
 )
 _UNREAD = object()
+
+
+class Change(enum.Enum):
+    """What reading the store changed for this process."""
+
+    NONE = "none"
+    ROTATION = "rotation"  # another process rotated the same grant: its token is now ours
+    GRANT = "grant"  # a different grant (a new login): switch to it
 
 
 @dataclass(frozen=True)
@@ -85,20 +94,22 @@ class RefreshChain:
             self.client_id, self.settings.refresh_token, self.settings.authorized_at, stored
         )
 
-    def consider(self, version: object, stored: StoredToken | None) -> bool:
-        """Take in what the store holds now; True when that switched to another grant."""
+    def consider(self, version: object, stored: StoredToken | None) -> Change:
+        """Take in what the store holds now."""
         if self._version is _UNREAD:
             self.start(version, stored)
-            return False
+            return Change.NONE
         self._version = version
         if stored == self._seen:
-            return False
+            return Change.NONE
         self._seen = stored
         successor = adopt_from_store(self.client_id, self.credential, stored)
         if successor is None:
-            return False
+            return Change.NONE
         previous, self.credential = self.credential, successor
-        return previous is None or not same_grant(previous, successor)
+        if previous is None or not same_grant(previous, successor):
+            return Change.GRANT
+        return Change.ROTATION
 
     async def refresh(self, session: aiohttp.ClientSession, lock_timeout: float) -> Refreshed:
         """Refresh under the store's lock; AccountsError, StoreError or GrantDead otherwise."""
@@ -106,11 +117,9 @@ class RefreshChain:
         async with self.store.locked(lock_timeout):
             first = self._version is _UNREAD
             version, stored = await asyncio.to_thread(self.read)
-            switched = self.consider(version, stored)
+            switched = self.consider(version, stored) is Change.GRANT
             if first:
-                # Holding the lock, no writer is between mkstemp and rename: any temporary
-                # file is a killed writer's, and may hold the newest token (tried on refusal).
-                self._spares = await asyncio.to_thread(self._leftovers)
+                await self._collect_leftovers()
             credential = self.credential
             if credential is None:
                 raise GrantDead(NO_TOKEN)
@@ -164,8 +173,18 @@ class RefreshChain:
         self.last_error = refused
         raise refused
 
-    def _leftovers(self) -> list[StoredToken]:
-        return self.store.leftovers()
+    async def prepare(self, lock_patience: float) -> None:
+        """At start-up: read the store and clear what a killed writer left, under the lock."""
+        async with self.store.locked(lock_patience):
+            if self._version is _UNREAD:
+                version, stored = await asyncio.to_thread(self.read)
+                self.start(version, stored)
+            await self._collect_leftovers()
+
+    async def _collect_leftovers(self) -> None:
+        # Holding the lock, no writer is between mkstemp and rename: any temporary file is a
+        # killed writer's, and may hold the newest token (tried if the stored one is refused).
+        self._spares = await asyncio.to_thread(self.store.leftovers)
 
     async def _save(self, credential: StoredToken) -> str | None:
         """Persist at once (the old token may be spent); the error's text when it cannot be."""
