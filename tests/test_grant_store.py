@@ -247,3 +247,23 @@ async def test_a_store_damaged_at_run_time_takes_the_dead_grant_path_and_a_login
     assert ready.status == 503 and "token store cannot be used" in body
     assert str(store_path) not in body
     assert healed.status == 200
+
+
+async def test_a_login_written_without_the_lock_during_a_refresh_is_not_overwritten(
+    store_path: Path, start_proxy: StartProxy, clock: ManualClock
+) -> None:
+    async with StrictAccounts() as fake:
+        old = fake.issue_grant()
+        write_store(store_path, grant(old, DAY, client_id=fake.client_id))
+        client = await start_proxy(seeded(fake, store_path), clock)
+        fake.token_delay = 0.5
+        request = asyncio.ensure_future(client.get("/readyz"))
+        await asyncio.sleep(0.2)  # the refresh is in flight, the lock held
+        login = grant(fake.issue_grant(), DAY + timedelta(days=1), client_id=fake.client_id)
+        await asyncio.to_thread(write_store, store_path, login)  # an old login: no lock
+        assert (await request).status == 200
+        stored = read_store(store_path)
+        ready = await (await client.get("/readyz")).json()
+
+    assert stored == login  # the old chain's rotation did not overwrite it
+    assert ready["grant_expires_at"].startswith("2026-12-02")

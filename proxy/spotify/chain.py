@@ -135,10 +135,28 @@ class RefreshChain:
             self.credential = keep
             persist_error = None
             if successor is not None or self._repairs(stored, keep):
-                persist_error = await self._save(keep)
+                if await self._overtaken(stored, keep):
+                    switched = True
+                else:
+                    persist_error = await self._save(keep)
             self._spares = []
         self.last = Refreshed(grant, successor is not None, persist_error, switched)
         return self.last
+
+    async def _overtaken(self, read: StoredToken | None, keep: StoredToken) -> bool:
+        """True when a writer that ignores the lock (an older `login`) put a new grant in the
+        store during this refresh: then it is adopted, not overwritten with the old chain."""
+        try:
+            version, latest = await asyncio.to_thread(self.read)
+        except StoreError:
+            return False
+        if latest == read or latest is None:
+            return False
+        successor = adopt_from_store(self.client_id, keep, latest)
+        if successor is None or same_grant(successor, keep):
+            return False
+        self._version, self._seen, self.credential = version, latest, successor
+        return True
 
     def _repairs(self, stored: StoredToken | None, keep: StoredToken) -> bool:
         """Write an unrotated credential back when the store holds an older grant, or when it
