@@ -17,10 +17,11 @@ import pytest
 
 from proxy.spotify.errors import StoreError
 from proxy.spotify.store import StoredToken, read_store, store_mode, write_store
+from tests.fakes.spotify import CLIENT_ID
 
 TOKEN = StoredToken(
     refresh_token="refresh-secret",
-    client_id="0123456789abcdef0123456789abcdef",
+    client_id=CLIENT_ID,
     scopes=("user-read-currently-playing",),
     authorized_at=datetime(2026, 6, 1, 10, tzinfo=UTC),
     seed_sha256=None,
