@@ -15,7 +15,8 @@ from proxy.spotify.store import StoredToken, read_store, write_store
 from tests.conftest import StartProxy
 from tests.fakes.net import free_port
 from tests.fakes.spotify import FakeSpotify
-from tests.grant_processes import CLI, clean_env
+from tests.grant_processes import CLI
+from tests.processes import clean_env
 
 
 async def test_a_ready_proxy_is_ok_and_doctor_spends_nothing(

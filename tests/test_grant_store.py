@@ -26,8 +26,9 @@ from proxy.spotify.store import StoredToken, read_store, write_store
 from proxy.web.app import TOKENS
 from tests.conftest import StartProxy
 from tests.fakes.accounts import StrictAccounts
+from tests.fakes.spotify import CLIENT_ID
 
-CLIENT = "0123456789abcdef0123456789abcdef"
+CLIENT = CLIENT_ID
 DAY = datetime(2026, 6, 1, tzinfo=UTC)
 
 
