@@ -7,6 +7,7 @@ import errno
 import fcntl
 import json
 import logging
+import os
 import subprocess
 import sys
 import textwrap
@@ -126,22 +127,25 @@ def seeded(fake: StrictAccounts, store_path: Path, authorized_at: datetime = DAY
     return fake.settings(token_store=store_path, authorized_at=None, refresh_token=None)
 
 
-async def test_leftover_temp_files_are_removed_at_start_up_and_the_newest_is_tried_first(
+async def test_a_killed_writers_newer_token_is_tried_before_the_spent_one_in_the_store(
     store_path: Path, start_proxy: StartProxy, clock: ManualClock
 ) -> None:
     async with StrictAccounts() as fake:
         spent = fake.issue_grant()
-        older_leftover = fake.issue_grant()
         write_store(store_path, grant(spent, client_id=fake.client_id))
-        fake.revoke_grant(spent)  # a killed writer: Spotify rotated, the rename never happened
-        live = fake.live_token(older_leftover)
-        assert live is not None
-        for name, token in ((".token-a.tmp", "fake-dead"), (".token-b.tmp", live)):
+        superseded = store_path.parent / ".token-old.tmp"  # older than the store: ignored
+        superseded.write_text(json.dumps(grant("fake-old", client_id=fake.client_id).to_json()))
+        os.utime(superseded, ns=(1, 1))
+        # Killed between fsync and rename: Spotify spent the stored token, its successor is
+        # only in the temporary file.
+        live = fake.rotate(spent)
+        for name, token in ((".token-a.tmp", "fake-unknown"), (".token-b.tmp", live)):
             (store_path.parent / name).write_text(
                 json.dumps(grant(token, client_id=fake.client_id).to_json())
             )
             await asyncio.sleep(0.01)  # distinct mtimes: b is the newest
         client = await start_proxy(seeded(fake, store_path), clock)
+        # Removed at start-up, before any request.
         assert sorted(p.name for p in store_path.parent.iterdir()) == [
             "token.json",
             "token.json.lock",
@@ -151,8 +155,8 @@ async def test_leftover_temp_files_are_removed_at_start_up_and_the_newest_is_tri
         stored = read_store(store_path)
 
     assert data["stale"] is False
-    assert fake.reuses == 0
-    assert stored is not None and stored.refresh_token == fake.live_token(older_leftover)
+    assert fake.reuses == 0 and fake.invalid_grants == 0  # the spent token never went out
+    assert stored is not None and stored.refresh_token == fake.live_token(spent)
 
 
 async def test_a_grant_written_by_another_process_is_adopted_before_refreshing(

@@ -120,16 +120,9 @@ class RefreshChain:
             switched = self.consider(version, stored) is Change.GRANT
             if first:
                 await self._collect_leftovers()
-            credential = self.credential
-            if credential is None:
+            if self.credential is None:
                 raise GrantDead(NO_TOKEN)
-            try:
-                grant = await self._request(session, credential)
-            except AccountsError as error:
-                if not error.is_invalid_grant or not self._spares:
-                    self.last_error = error
-                    raise
-                credential, grant = await self._try_spares(session, error)
+            credential, grant = await self._spend(session, self._candidates(self.credential))
             successor = rotated(credential, grant)
             keep = successor or credential
             self.credential = keep
@@ -169,27 +162,33 @@ class RefreshChain:
         form = {"grant_type": "refresh_token", "refresh_token": credential.refresh_token}
         return await request_token(session, self.settings, form)
 
-    async def _try_spares(
-        self, session: aiohttp.ClientSession, refused: AccountsError
+    def _candidates(self, credential: StoredToken) -> list[StoredToken]:
+        """What to present, in order. A killed writer's newer token comes before the store's:
+        the store's may be spent, and a strict server revokes the whole grant when a spent
+        token comes back (RFC 9700 §4.14.2). Not when a changed env seed overrides the store."""
+        if credential != self._seen:
+            return [credential]
+        spares = [s for s in self._spares if s.client_id == self.client_id and s != credential]
+        return [*spares, credential]
+
+    async def _spend(
+        self, session: aiohttp.ClientSession, candidates: list[StoredToken]
     ) -> tuple[StoredToken, TokenGrant]:
-        """The stored token was refused: a killed writer's newer token may still work."""
-        for spare in self._spares:
-            if spare.client_id != self.client_id:
-                continue
+        """Refresh with the first candidate the accounts service accepts."""
+        for candidate in candidates:
             try:
-                grant = await self._request(session, spare)
+                grant = await self._request(session, candidate)
             except AccountsError as error:
-                if not error.is_invalid_grant:
+                if not error.is_invalid_grant or candidate is candidates[-1]:
                     self.last_error = error
                     raise
                 continue
-            log.info(
-                "The stored refresh token was refused; a newer one left by an interrupted "
-                "write works."
-            )
-            return spare, grant
-        self.last_error = refused
-        raise refused
+            if candidate in self._spares:
+                log.info(
+                    "Using the newer refresh token an interrupted write left beside the store."
+                )
+            return candidate, grant
+        raise GrantDead(NO_TOKEN)  # unreachable: candidates always ends with the credential
 
     async def prepare(self, lock_patience: float) -> None:
         """At start-up: read the store and clear what a killed writer left, under the lock."""

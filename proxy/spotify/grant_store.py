@@ -46,7 +46,8 @@ class GrantStore(Protocol):
         ...
 
     def leftovers(self) -> list[StoredToken]:
-        """Grants an interrupted write left behind, newest first (removed); only under the lock."""
+        """Grants an interrupted write left behind that are newer than the store, newest first;
+        every leftover is removed. Only while holding the lock."""
         ...
 
 
@@ -75,15 +76,16 @@ class FileGrantStore:
         write_store(self.path, token)
 
     def leftovers(self) -> list[StoredToken]:
-        """Grants in temporary files a killed writer left behind, newest first; removes them.
+        """Grants in temporary files a killed writer left after the store's last write, newest
+        first; removes every temporary file (older ones were superseded by the store).
 
         Call it while holding the lock: then no writer is between mkstemp and rename.
         """
         found: list[StoredToken] = []
-        for leftover in leftover_temp_files(self.path):
+        for leftover, newer in leftover_temp_files(self.path):
             with contextlib.suppress(StoreError):
                 token = read_store(leftover)
-                if token is not None:
+                if token is not None and newer:
                     found.append(token)
             with contextlib.suppress(OSError):
                 leftover.unlink()
