@@ -110,41 +110,37 @@ class FileGrantStore:
     async def locked(self, patience: float) -> AsyncIterator[None]:
         """Wait for the lock without blocking the event loop (and cancellably)."""
         fd = self._open_lock()
-        if fd is None:
-            yield
-            return
         try:
-            deadline = time.monotonic() + patience
-            while not self._try_lock(fd):
-                if time.monotonic() >= deadline:
-                    raise StoreBusy(
-                        "Another process held the token store's lock for too long: check for "
-                        "a stuck `mkdocs-spotify doctor`, `login` or proxy using the same store."
-                    )
+            for _ in self._waits(fd, patience):
                 await asyncio.sleep(LOCK_POLL)
             yield
         finally:
-            os.close(fd)  # closing the last descriptor releases the lock
+            if fd is not None:
+                os.close(fd)  # closing the last descriptor releases the lock
 
     @contextlib.contextmanager
     def locked_sync(self, patience: float = 30.0) -> Iterator[None]:
         """The same lock for synchronous callers (e.g. `mkdocs-spotify login`'s write)."""
         fd = self._open_lock()
-        if fd is None:
-            yield
-            return
         try:
-            deadline = time.monotonic() + patience
-            while not self._try_lock(fd):
-                if time.monotonic() >= deadline:
-                    raise StoreBusy(
-                        "Another process held the token store's lock for too long: stop the "
-                        "stuck process using the same store and try again."
-                    )
+            for _ in self._waits(fd, patience):
                 time.sleep(LOCK_POLL)
             yield
         finally:
-            os.close(fd)
+            if fd is not None:
+                os.close(fd)
+
+    def _waits(self, fd: int | None, patience: float) -> Iterator[None]:
+        """One step per failed try to take the lock (the caller sleeps); StoreBusy once
+        `patience` seconds have passed. Nothing to wait for without a lock file."""
+        deadline = time.monotonic() + patience
+        while fd is not None and not self._try_lock(fd):
+            if time.monotonic() >= deadline:
+                raise StoreBusy(
+                    "Another process held the token store's lock for too long: stop the stuck "
+                    "`mkdocs-spotify doctor`, `login` or proxy using the same store."
+                )
+            yield
 
     def replace(self, token: StoredToken, patience: float = 30.0) -> None:
         """Write a new grant (a login) under the lock, so no refresh in flight overwrites it."""
