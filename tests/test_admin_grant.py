@@ -20,8 +20,9 @@ from typing import Any
 from proxy.spotify.store import StoredToken, read_store, write_store
 from tests.fakes.accounts import StrictAccounts
 from tests.fakes.net import free_port
-from tests.grant_processes import CLI, Proxy, clean_env, proxy_process
+from tests.grant_processes import CLI, Proxy, proxy_process
 from tests.login_process import CliProcess, consent, get
+from tests.processes import clean_env
 
 ADMIN_TOKEN = secrets.token_urlsafe(32)
 PATH = "/v1/admin/grant"
@@ -51,7 +52,7 @@ def setup(fake: StrictAccounts, folder: Path, **extra: str) -> tuple[dict[str, s
     old = fake.issue_grant()
     authorized = datetime.now(UTC).replace(microsecond=0) - timedelta(days=170)
     write_store(store, StoredToken(old, fake.client_id, fake.scopes, authorized))
-    env = clean_env(**fake.env(store), SPOTIFY_PROXY_CACHE_TTL="0.5", **extra)
+    env = clean_env({**fake.env(store), "SPOTIFY_PROXY_CACHE_TTL": "0.5", **extra})
     return env, store, old
 
 

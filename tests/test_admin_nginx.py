@@ -23,8 +23,9 @@ from pathlib import Path
 from proxy.spotify.store import StoredToken, read_store, write_store
 from tests.fakes.accounts import StrictAccounts
 from tests.fakes.net import free_port
-from tests.grant_processes import clean_env, proxy_process
+from tests.grant_processes import proxy_process
 from tests.login_process import CliProcess, consent
+from tests.processes import clean_env
 
 NGINX = "/usr/sbin/nginx"  # installed by `make system`
 DOC = Path(__file__).resolve().parent.parent / "docs" / "proxy.md"
@@ -132,7 +133,7 @@ def test_login_to_through_nginx_works_over_https_and_is_refused_over_http(tmp_pa
         old = fake.issue_grant()
         old_day = datetime.now(UTC).replace(microsecond=0) - timedelta(days=170)
         write_store(store, StoredToken(old, fake.client_id, fake.scopes, old_day))
-        env = clean_env(**fake.env(store), SPOTIFY_PROXY_ADMIN_TOKEN=ADMIN_TOKEN)
+        env = clean_env({**fake.env(store), "SPOTIFY_PROXY_ADMIN_TOKEN": ADMIN_TOKEN})
         with proxy_process(env, tmp_path) as proxy:
             port = int(proxy.url.rsplit(":", 1)[1])
             with nginx(tmp_path, port, cert, key) as (https, http):
@@ -183,7 +184,7 @@ def test_without_the_admin_location_nginx_forwards_plain_http_that_is_refused(
         store = tmp_path / "server" / "token.json"
         old = fake.issue_grant()
         write_store(store, StoredToken(old, fake.client_id, fake.scopes, datetime.now(UTC)))
-        env = clean_env(**fake.env(store), SPOTIFY_PROXY_ADMIN_TOKEN=ADMIN_TOKEN)
+        env = clean_env({**fake.env(store), "SPOTIFY_PROXY_ADMIN_TOKEN": ADMIN_TOKEN})
         with proxy_process(env, tmp_path) as proxy:
             port = int(proxy.url.rsplit(":", 1)[1])
             with nginx(tmp_path, port, cert, key, admin_block=False) as (https, http):

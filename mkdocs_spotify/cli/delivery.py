@@ -8,6 +8,7 @@ proxy's copy would die with it.
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import aiohttp
@@ -25,13 +26,15 @@ from proxy.spotify.grant_store import FileGrantStore
 from proxy.spotify.store import StoredToken
 
 
-def save_locally(path: Path, token: StoredToken) -> str | None:
-    """Write the grant under the store's lock (a refresh in flight never overwrites it).
+async def save_locally(path: Path, token: StoredToken) -> str | None:
+    """Write the grant under the store's lock: a proxy refreshing right now must not write its
+    old chain over this new grant (it adopts it instead). Off the event loop: waiting for the
+    lock must not stall the listener.
 
     None when saved, else the sentence saying what to fix.
     """
     try:
-        FileGrantStore(path).replace(token)
+        await asyncio.to_thread(FileGrantStore(path).replace, token)
     except OSError as error:
         return (
             f"The token store {path} cannot be written ({error.strerror}): set "
@@ -61,7 +64,7 @@ async def hand_over(settings: Settings, token: StoredToken, base: str) -> str | 
 async def deliver(settings: Settings, token: StoredToken, to: str | None) -> str | None:
     """Put the grant where it belongs; None on success, else the sentence the owner reads."""
     if to is None:
-        problem = save_locally(settings.token_store, token)
+        problem = await save_locally(settings.token_store, token)
         if problem is not None:
             complain(problem)
         return problem
@@ -70,7 +73,7 @@ async def deliver(settings: Settings, token: StoredToken, to: str | None) -> str
         say("No copy stays on this machine: the proxy holds the only one.")
         return None
     complain(problem)
-    kept = save_locally(settings.token_store, token)
+    kept = await save_locally(settings.token_store, token)
     if kept is None:
         complain(
             f"The new grant is saved in {settings.token_store} instead: fix the above and run "
