@@ -24,6 +24,7 @@ from proxy.spotify.tokens import AccessTokens
 from proxy.web.admin import ADMIN_PATH, GrantHandOver
 from proxy.web.grant_watch import watch_grant
 from proxy.web.handlers import Handlers
+from proxy.web.origins import RefusedOrigins
 from proxy.web.stream import StreamHandler, StreamHub
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -36,6 +37,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     clock = clock or Clock()
     app = web.Application()
     app[SETTINGS] = settings
+    app.on_response_prepare.append(RefusedOrigins(settings.allowed_origins, clock))
     tokens: AccessTokens | None = None
     if settings.demo:
         source = demo_source(clock)
