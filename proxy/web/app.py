@@ -19,6 +19,7 @@ from proxy.spotify.client import SpotifyClient
 from proxy.spotify.tokens import AccessTokens
 from proxy.web.grant_watch import watch_grant
 from proxy.web.handlers import Handlers
+from proxy.web.protocol import refuse_malformed
 
 SETTINGS = web.AppKey("settings", Settings)
 CACHE = web.AppKey("cache", NowPlayingCache)
@@ -27,7 +28,7 @@ TOKENS = web.AppKey("tokens", AccessTokens)
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Application:
     clock = clock or Clock()
-    app = web.Application()
+    app = web.Application(middlewares=[refuse_malformed])
     app[SETTINGS] = settings
     tokens: AccessTokens | None = None
     if settings.demo:
