@@ -48,7 +48,7 @@ def test_a_playing_track_becomes_the_full_answer() -> None:
             "image": {
                 "url": "https://i.scdn.co/image/ab67616d0000b273aaaa64",
                 "width": 64,
-                "height": 64,
+                "height": 58,
             },
             "duration_ms": 215_000,
             "explicit": True,
@@ -555,3 +555,67 @@ def test_the_artist_list_is_capped() -> None:
 
     assert item is not None
     assert [a["name"] for a in item["artists"]] == [f"Artist {n}" for n in range(MAX_ARTISTS)]
+
+
+@pytest.mark.parametrize(
+    "reply", payloads.real_world_replies().values(), ids=payloads.real_world_replies()
+)
+def test_every_shape_spotify_has_sent_gives_the_item(reply: dict[str, Any]) -> None:
+    answer = normalise(200, reply, FETCHED_AT)
+
+    item = answer["item"]
+    assert item is not None
+    assert item["title"] and item["artists"]
+    assert answer["status"] == ("playing" if reply["is_playing"] else "paused")
+    if item["is_local"]:
+        assert item["image"] is None and item["duration_ms"] == 127_000
+    else:
+        assert item["url"] is not None and item["image"] is not None
+    if item["duration_ms"] == 0:
+        assert answer["progress_ms"] is None
+    else:
+        progress = answer["progress_ms"]
+        assert progress is None or 0 <= progress <= item["duration_ms"]
+
+
+def test_non_square_art_is_picked_by_its_width() -> None:
+    item = normalise(200, payloads.currently_playing(payloads.track()), FETCHED_AT)["item"]
+
+    assert item is not None
+    assert item["image"] == {
+        "url": "https://i.scdn.co/image/ab67616d0000b273aaaa64",
+        "width": 64,
+        "height": 58,
+    }
+
+
+def test_integral_floats_read_as_integers() -> None:
+    reply = payloads.currently_playing(payloads.track(floats=True, duration_ms=204_053))
+    reply["progress_ms"] = 42_000.0
+
+    answer = normalise(200, reply, FETCHED_AT)
+
+    assert answer["item"] is not None
+    assert type(answer["item"]["duration_ms"]) is int and answer["item"]["duration_ms"] == 204_053
+    assert type(answer["progress_ms"]) is int and answer["progress_ms"] == 42_000
+    image = answer["item"]["image"]
+    assert image is not None and (type(image["width"]), image["height"]) == (int, 58)
+
+
+@pytest.mark.parametrize(("flag", "is_playing"), [(True, True), (True, False), ("true", True),
+                                                  (1, True)])  # fmt: skip
+def test_a_private_session_reads_as_idle(flag: object, is_playing: bool) -> None:
+    reply = payloads.player(payloads.track(), is_playing=is_playing)
+    reply["device"]["is_private_session"] = flag
+
+    assert normalise(200, reply, FETCHED_AT) == normalise(204, None, FETCHED_AT)
+
+
+@pytest.mark.parametrize("flag", [False, None, ...])
+def test_a_session_not_marked_private_shows_the_track(flag: object) -> None:
+    reply = payloads.player(payloads.track())
+    _set("device.is_private_session", flag)(reply)
+
+    item = normalise(200, reply, FETCHED_AT)["item"]
+
+    assert item is not None and item["title"] == "Song"

@@ -78,7 +78,8 @@ class NowPlaying(TypedDict):
 
 
 def normalise(status: int, payload: object, fetched_at_ms: int) -> NowPlaying:
-    """The answer for one reply of `GET /me/player/currently-playing` (payload None if empty)."""
+    """The answer for one reply of `GET /me/player/currently-playing` or `GET /me/player`
+    (payload None if empty). A private session reads as idle."""
     if status == 204 or (status == 200 and payload is None):
         return _answer("idle", None, None, fetched_at_ms)
     if status != 200:
@@ -90,6 +91,10 @@ def normalise(status: int, payload: object, fetched_at_ms: int) -> NowPlaying:
     is_playing = payload.get("is_playing")
     if not isinstance(is_playing, bool):
         raise NormaliseError("is_playing is missing or not true/false")
+    if _dict(payload.get("device")).get("is_private_session") not in (None, False):
+        # Only `GET /me/player` says so. The owner chose not to share this listening, so any
+        # value but false (or none) hides it.
+        return _answer("idle", None, None, fetched_at_ms)
     state: Literal["playing", "paused"] = "playing" if is_playing else "paused"
     item = _item(payload.get("item"), payload.get("currently_playing_type"))
     if item is None:
