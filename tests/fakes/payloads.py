@@ -74,6 +74,18 @@ def track(
             "uri": "spotify:album:1DFixLWuPkv3KT3TnV35m3",
             "href": "https://api.spotify.com/v1/albums/1DFixLWuPkv3KT3TnV35m3",
             "album_type": "album",
+            "artists": [
+                {
+                    "name": artist,
+                    "id": "0OdUWJ0sBjDrqHygGUXeCF",
+                    "type": "artist",
+                    "uri": "spotify:artist:0OdUWJ0sBjDrqHygGUXeCF",
+                    "href": "https://api.spotify.com/v1/artists/0OdUWJ0sBjDrqHygGUXeCF",
+                    "external_urls": {
+                        "spotify": "https://open.spotify.com/artist/0OdUWJ0sBjDrqHygGUXeCF"
+                    },
+                }
+            ],
             "release_date": "1976-10-11",
             "release_date_precision": "day",
             "total_tracks": number(10),
@@ -113,6 +125,10 @@ def episode(
         "images": [{"url": "https://i.scdn.co/image/ep640", "height": 640, "width": 640}],
         "release_date": "2026-01-01",
         "release_date_precision": "day",
+        "description": "About caches.",
+        "html_description": "<p>About caches.</p>",
+        "audio_preview_url": None,
+        "languages": ["en"],
         "is_playable": True,
         "is_externally_hosted": False,
         "language": "en",
@@ -124,6 +140,13 @@ def episode(
             "uri": "spotify:show:38bS44xjbVVZ3No3ByF1dJ",
             "external_urls": {"spotify": "https://open.spotify.com/show/38bS44xjbVVZ3No3ByF1dJ"},
             "images": [{"url": "https://i.scdn.co/image/show640", "height": 640, "width": 640}],
+            "type": "show",
+            "href": "https://api.spotify.com/v1/shows/38bS44xjbVVZ3No3ByF1dJ",
+            "description": "A show.",
+            "explicit": False,
+            "languages": ["en"],
+            "copyrights": [],
+            "is_externally_hosted": False,
             "media_type": "audio",
             "total_episodes": 300,
         },
