@@ -89,6 +89,14 @@ class AccessTokens:
                 self._cache[_ACCESS] = grant
             return grant.access_token
 
+    @property
+    def scopes(self) -> tuple[str, ...]:
+        """The scopes granted with the current access token, else those the store recorded."""
+        grant = self._cache.get(_ACCESS)
+        if grant is not None and grant.scopes:
+            return grant.scopes
+        return self._credential.scopes if self._credential else ()
+
     def invalidate(self, token: str) -> None:
         """Forget `token` after a 401, unless a newer one already replaced it."""
         grant = self._cache.get(_ACCESS)
