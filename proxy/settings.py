@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import platformdirs
 from dotenv import dotenv_values
+from dotenv.parser import parse_stream
 
 from proxy.clock import parse_timestamp
 
@@ -29,6 +30,15 @@ MAX_CACHE_TTL = 3600.0
 DEFAULT_UPSTREAM_TIMEOUT = 5.0
 # A visitor with no answer yet waits this long; a minute already means Spotify is down.
 MAX_UPSTREAM_TIMEOUT = 60.0
+
+# Live streams (`/v1/now-playing/stream`) one process holds at most; each is an open file.
+DEFAULT_MAX_STREAMS = 10_000
+MAX_MAX_STREAMS = 1_000_000
+# A comment line every 15 s keeps idle connections open through proxies and load balancers
+# that close silent ones (often after 30-60 s) and shows a reader that went away.
+DEFAULT_STREAM_PING = 15.0
+# A reader whose socket takes no more bytes for this long is dropped (its slot is freed).
+DEFAULT_STREAM_SEND_TIMEOUT = 10.0
 
 # Spotify client ids are 32 lowercase hex characters.
 _CLIENT_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -60,6 +70,9 @@ class Settings:
     cache_ttl: float = DEFAULT_CACHE_TTL
     upstream_timeout: float = DEFAULT_UPSTREAM_TIMEOUT
     access_log: bool = False
+    max_streams: int = DEFAULT_MAX_STREAMS
+    stream_ping: float = DEFAULT_STREAM_PING
+    stream_send_timeout: float = DEFAULT_STREAM_SEND_TIMEOUT
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
     demo: bool = False
@@ -75,11 +88,14 @@ def read_environment(
 ) -> dict[str, str]:
     """The process environment over the `.env` file (the environment wins, as with dotenv).
 
-    SettingsError when the file is there but unreadable, e.g. saved as UTF-16 by an editor.
+    SettingsError when the file is there but unreadable, e.g. saved as UTF-16 by an editor, or
+    has a line that is not `KEY=value` (python-dotenv would only log a warning and skip it, so
+    the program would start with a default the owner did not mean).
     """
     merged: dict[str, str] = {}
     if env_file is not None and env_file.is_file():
         try:
+            _check_env_lines(env_file)
             values = dotenv_values(env_file)
         except (OSError, UnicodeDecodeError) as error:
             reason = error.strerror if isinstance(error, OSError) else "it is not UTF-8 text"
@@ -89,6 +105,18 @@ def read_environment(
         merged.update({k: v for k, v in values.items() if v is not None})
     merged.update(os.environ if environ is None else environ)
     return merged
+
+
+def _check_env_lines(env_file: Path) -> None:
+    with env_file.open(encoding="utf-8") as stream:
+        for binding in parse_stream(stream):
+            if binding.error:
+                raise SettingsError(
+                    [
+                        f"The file {env_file}, line {binding.original.line}, is not KEY=value "
+                        "(quote values with spaces or #, close every quote): fix or remove it."
+                    ]
+                )
 
 
 def load_settings(
@@ -173,6 +201,20 @@ def load_settings(
         "seconds, at least 0.1 and at most 60 (a visitor with no answer yet waits that long)",
         problems,
     )
+    max_streams = _number(
+        get("SPOTIFY_PROXY_MAX_STREAMS"),
+        DEFAULT_MAX_STREAMS,
+        "SPOTIFY_PROXY_MAX_STREAMS",
+        0,
+        MAX_MAX_STREAMS,
+        "live streams, a whole number from 0 (no streams: widgets poll) to 1000000",
+        problems,
+    )
+    if not float(max_streams).is_integer():
+        problems.append(
+            f"SPOTIFY_PROXY_MAX_STREAMS is {get('SPOTIFY_PROXY_MAX_STREAMS')!r}: set it to a "
+            "whole number of live streams such as 10000."
+        )
     access_log = (get("SPOTIFY_PROXY_ACCESS_LOG") or "").lower() in {"1", "true", "yes", "on"}
 
     if not 0 < port < 65536:
@@ -192,6 +234,7 @@ def load_settings(
         cache_ttl=cache_ttl,
         upstream_timeout=upstream_timeout,
         access_log=access_log,
+        max_streams=int(max_streams),
         host=host,
         port=port,
         demo=demo,

@@ -17,7 +17,8 @@ from proxy.settings import Settings
 from proxy.web.app import create_app
 from proxy.web.protocol import server_args
 from tests.fakes.net import free_port
-from tests.test_proxy_cli import clean_env, get_json, serving
+from tests.processes import clean_env
+from tests.test_proxy_cli import get_json, serving
 
 # Each is refused by aiohttp's parser before the application sees it.
 REFUSED_BY_THE_PARSER = {

@@ -14,8 +14,7 @@ from proxy.settings import (
     normalise_origin,
     read_environment,
 )
-
-CLIENT_ID = "0123456789abcdef0123456789abcdef"
+from tests.fakes.spotify import CLIENT_ID
 
 
 def problems_of(env: dict[str, str], **kwargs: object) -> list[str]:
@@ -50,6 +49,7 @@ def test_every_variable_is_read() -> None:
             "SPOTIFY_PROXY_CACHE_TTL": "2.5",
             "SPOTIFY_PROXY_UPSTREAM_TIMEOUT": "1.5",
             "SPOTIFY_PROXY_ACCESS_LOG": "true",
+            "SPOTIFY_PROXY_MAX_STREAMS": "2500",
         },
         host="0.0.0.0",
         port=9000,
@@ -62,6 +62,7 @@ def test_every_variable_is_read() -> None:
     assert settings.allowed_origins == ("https://blog.example.com", "http://127.0.0.1:8000")
     assert (settings.cache_ttl, settings.upstream_timeout) == (2.5, 1.5)
     assert settings.access_log
+    assert settings.max_streams == 2500
     assert (settings.host, settings.port) == ("0.0.0.0", 9000)
 
 
@@ -87,6 +88,9 @@ def test_demo_needs_no_client_id() -> None:
         ({"SPOTIFY_PROXY_UPSTREAM_TIMEOUT": "0"}, "SPOTIFY_PROXY_UPSTREAM_TIMEOUT"),
         ({"SPOTIFY_PROXY_CACHE_TTL": "3601"}, "at most 3600 (an older answer is no longer"),
         ({"SPOTIFY_PROXY_UPSTREAM_TIMEOUT": "61"}, "at most 60 (a visitor with no answer yet"),
+        ({"SPOTIFY_PROXY_MAX_STREAMS": "-1"}, "SPOTIFY_PROXY_MAX_STREAMS is '-1'"),
+        ({"SPOTIFY_PROXY_MAX_STREAMS": "many"}, "a whole number from 0"),
+        ({"SPOTIFY_PROXY_MAX_STREAMS": "10.5"}, "whole number of live streams"),
         ({"SPOTIFY_PROXY_ALLOWED_ORIGINS": "blog.example.com"}, "not an origin"),
         ({"SPOTIFY_PROXY_ALLOWED_ORIGINS": "https://b.example/path"}, "not an origin"),
         ({"SPOTIFY_PROXY_ALLOWED_ORIGINS": "null"}, "not an origin"),
@@ -166,3 +170,12 @@ def test_the_ttl_and_the_timeout_may_reach_their_maxima() -> None:
     }
     settings = load_settings(env)
     assert (settings.cache_ttl, settings.upstream_timeout) == (3600.0, 60.0)
+
+
+def test_a_dotenv_line_that_is_not_key_value_is_a_sentence_naming_the_line(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("SPOTIFY_CLIENT_ID=abc\nSPOTIFY_PROXY_CACHE_TTL 9\n")
+    with pytest.raises(SettingsError) as error:
+        read_environment({}, env_file)
+    (problem,) = error.value.problems
+    assert f"The file {env_file}, line 2, is not KEY=value" in problem
