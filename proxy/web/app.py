@@ -71,8 +71,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
 
 
 def _add_routes(router: web.UrlDispatcher, h: Handlers, stream: StreamHandler[NowPlaying]) -> None:
-    # Handlers answer 404/405 themselves so every error is JSON without a middleware on the
-    # hot path.
+    # Handlers answer 404/405 themselves so every error is JSON without an error middleware;
+    # the one middleware (proxy.web.protocol) only refuses what the parser let through.
     for path, get, head in (
         ("/v1/now-playing", h.now_playing, h.now_playing),
         ("/v1/now-playing/stream", stream.stream, stream.head),
