@@ -619,3 +619,15 @@ def test_a_session_not_marked_private_shows_the_track(flag: object) -> None:
     item = normalise(200, reply, FETCHED_AT)["item"]
 
     assert item is not None and item["title"] == "Song"
+
+
+@pytest.mark.parametrize("huge", [1e300, 2**53 + 1, -(2**60)])
+def test_numbers_beyond_what_a_browser_reads_exactly_are_unreadable(huge: object) -> None:
+    reply = payloads.currently_playing(payloads.track())
+    reply["item"]["duration_ms"] = huge
+    reply["progress_ms"] = huge
+
+    answer = normalise(200, reply, FETCHED_AT)
+
+    assert answer["item"] is not None and answer["item"]["duration_ms"] == 0
+    assert answer["progress_ms"] is None

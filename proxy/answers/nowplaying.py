@@ -36,6 +36,7 @@ IMAGE_BOX_PX = 64
 MAX_TEXT = 300
 MAX_ARTISTS = 10
 ELLIPSIS = "\u2026"
+_MAX_SAFE_INT = 2**53  # JavaScript's Number.MAX_SAFE_INTEGER + 1
 # Items the widget cannot describe: ads carry no metadata, "unknown" is whatever Spotify has not
 # classified.
 _ITEMLESS_TYPES = frozenset({"ad", "unknown"})
@@ -290,14 +291,15 @@ def _dict(value: object) -> dict[str, object]:
 
 
 def _int(value: object) -> int | None:
-    """A whole number, also when sent as an integral float (`640.0`)."""
+    """A whole number, also when sent as an integral float (`640.0`), within the range a
+    browser reads exactly (2**53); anything else is not a count Spotify meant."""
     # bool is an int in Python but never a count in Spotify's JSON.
     if isinstance(value, bool):
         return None
-    if isinstance(value, int):
-        return value
     if isinstance(value, float) and value.is_integer():
-        return int(value)
+        value = int(value)
+    if isinstance(value, int) and abs(value) <= _MAX_SAFE_INT:
+        return value
     return None
 
 
