@@ -25,6 +25,7 @@ from proxy.web.admin import ADMIN_PATH, GrantHandOver
 from proxy.web.grant_watch import watch_grant
 from proxy.web.handlers import Handlers
 from proxy.web.origins import RefusedOrigins
+from proxy.web.protocol import refuse_malformed
 from proxy.web.stream import StreamHandler, StreamHub
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -35,7 +36,7 @@ TOKENS = web.AppKey("tokens", AccessTokens)
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Application:
     clock = clock or Clock()
-    app = web.Application()
+    app = web.Application(middlewares=[refuse_malformed])
     app[SETTINGS] = settings
     app.on_response_prepare.append(RefusedOrigins(settings.allowed_origins, clock))
     tokens: AccessTokens | None = None
@@ -81,8 +82,8 @@ def _add_routes(
     stream: StreamHandler[NowPlaying],
     admin: GrantHandOver | None,
 ) -> None:
-    # Handlers answer 404/405 themselves so every error is JSON without a middleware on the
-    # hot path.
+    # Handlers answer 404/405 themselves so every error is JSON without an error middleware;
+    # the one middleware (proxy.web.protocol) only refuses what the parser let through.
     for path, get, head in (
         ("/v1/now-playing", h.now_playing, h.now_playing),
         ("/v1/now-playing/stream", stream.stream, stream.head),
