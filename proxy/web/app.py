@@ -23,7 +23,8 @@ from proxy.spotify.client import SpotifyClient
 from proxy.spotify.tokens import AccessTokens
 from proxy.web.grant_watch import watch_grant
 from proxy.web.handlers import Handlers
-from proxy.web.stream import StreamHandler, StreamHub
+from proxy.web.stream import StreamHandler
+from proxy.web.stream_hub import StreamHub
 
 SETTINGS = web.AppKey("settings", Settings)
 CACHE: web.AppKey[AnswerCache[NowPlaying]] = web.AppKey("cache")
