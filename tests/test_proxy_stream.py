@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
+import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
@@ -256,3 +257,34 @@ async def test_spotify_calls_stay_within_the_bound_however_many_read_and_none_on
     calls = fake_spotify.api_calls
     await asyncio.sleep(4 * TTL)
     assert fake_spotify.api_calls == calls
+
+
+async def test_a_stalled_reader_is_dropped_after_the_send_timeout_without_holding_up_others(
+    fake_spotify: FakeSpotify, settings: Settings, start_proxy: StartProxy, open_stream: OpenStream
+) -> None:
+    client = await start_proxy(replace(settings, stream_send_timeout=1.0))
+    assert client.port is not None
+    # A reader that stops reading, with a tiny receive window so its buffers fill quickly.
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
+    sock.connect(("127.0.0.1", client.port))
+    sock.setblocking(False)
+    stalled, writer = await asyncio.open_connection(sock=sock)
+    writer.write(b"GET /v1/now-playing/stream HTTP/1.1\r\nHost: test\r\n\r\n")
+    await stalled.readuntil(b"event: now-playing")
+    healthy = await open_stream(client)
+    await healthy.next()
+    hub = client.app[STREAMS]
+    assert hub.count == 2
+
+    try:
+        for n in range(40):  # big answers: each change is 200 KB the stalled reader never takes
+            title = f"{n} " + "x" * 200_000
+            fake_spotify.player = Reply(200, payloads.currently_playing(payloads.track(title)))
+            event = await healthy.next(within=TTL + 2.0)
+            assert event.json()["item"]["title"] == title
+            if hub.count == 1:
+                break
+        assert hub.count == 1
+    finally:
+        writer.close()
