@@ -1,5 +1,10 @@
-"""`create_app(settings)`: routes, typed app keys, `cleanup_ctx` for the one ClientSession and
-the grant watcher. Pure: only `proxy.__main__` knows the host and port and reads the environment.
+"""`create_app(settings)`: routes, typed app keys, `cleanup_ctx` for the one ClientSession, the
+grant and store watchers and the live streams' driver. Pure: only `proxy.__main__` knows the host
+and port and reads the environment.
+
+The now-playing answer is built in one pipeline: fetch (Spotify or the demo, then the
+normaliser) -> steps (`last_played`) -> the cache (TTL, single flight, stale-if-error) -> its
+listeners (the live streams) and the GET handler.
 """
 
 from __future__ import annotations
