@@ -17,11 +17,10 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.load import cpu_seconds, free_port, pin
+from bench.load import cpu_seconds, free_port, pin, wait_until_serving
 from proxy.limits import files_for_streams
 from tests.fakes import payloads
 from tests.fakes.spotify import FakeSpotify, Reply
@@ -64,19 +63,6 @@ def rss_kb(pid: int) -> int:
     raise RuntimeError("no VmRSS in /proc/PID/status")
 
 
-def wait_until_serving(url: str, process: subprocess.Popen[str]) -> None:
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                response.read()
-            return
-        except OSError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError("the proxy did not start") from None
-            time.sleep(0.1)
-
-
 def measure_streams(streams: int = STREAMS, ttl: float = TTL) -> StreamRun:
     fake = FakeSpotify()
     with fake.running(), tempfile.TemporaryDirectory() as tmp:
@@ -100,7 +86,7 @@ def measure_streams(streams: int = STREAMS, ttl: float = TTL) -> StreamRun:
         )
         client: subprocess.Popen[str] | None = None
         try:
-            wait_until_serving(f"http://127.0.0.1:{port}/v1/now-playing", proxy)
+            wait_until_serving(f"http://127.0.0.1:{port}/v1/now-playing", proxy, "the proxy")
             time.sleep(0.5)
             rss_idle = rss_kb(proxy.pid)
             calls_before = fake.api_calls

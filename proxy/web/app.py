@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Coroutine
+from typing import Any
 
 import aiohttp
 from aiohttp import web
@@ -49,8 +50,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
         app[TOKENS] = tokens
         source = SpotifyClient(settings, tokens).currently_playing
         app.cleanup_ctx.append(_client_session)
-        app.cleanup_ctx.append(_grant_watch)
-        app.cleanup_ctx.append(_store_watch)
+        app.cleanup_ctx.append(_in_background(_grant_watch))
+        app.cleanup_ctx.append(_in_background(_store_watch))
     cache = AnswerCache(
         normalised(source, clock),
         render_json,
@@ -62,7 +63,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     app[CACHE] = cache
     hub = StreamHub(cache, matters, limit=settings.max_streams)
     app[STREAMS] = hub
-    app.cleanup_ctx.append(_drive_streams)
+    app.cleanup_ctx.append(_in_background(_drive_streams))
     app.on_shutdown.append(_close_streams)
     app.on_cleanup.append(_close_cache)
     stream = StreamHandler(
@@ -96,14 +97,6 @@ async def _close_cache(app: web.Application) -> None:
     await app[CACHE].close()
 
 
-async def _drive_streams(app: web.Application) -> AsyncIterator[None]:
-    task = asyncio.create_task(app[STREAMS].drive())
-    yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
-
-
 async def _close_streams(app: web.Application) -> None:
     """End the streams when the app stops; shutdown would otherwise wait on them."""
     app[STREAMS].close()
@@ -121,18 +114,29 @@ async def _client_session(app: web.Application) -> AsyncIterator[None]:
         tokens.session = None
 
 
-async def _store_watch(app: web.Application) -> AsyncIterator[None]:
+def _in_background(
+    job: Callable[[web.Application], Coroutine[Any, Any, None]],
+) -> Callable[[web.Application], AsyncIterator[None]]:
+    """A cleanup context running `job(app)` as a task while the app runs, cancelled at cleanup."""
+
+    async def run(app: web.Application) -> AsyncIterator[None]:
+        task = asyncio.create_task(job(app))
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    return run
+
+
+def _drive_streams(app: web.Application) -> Coroutine[Any, Any, None]:
+    return app[STREAMS].drive()
+
+
+def _store_watch(app: web.Application) -> Coroutine[Any, Any, None]:
     """Switch to a grant another process (a login, doctor, another proxy) writes, at once."""
-    task = asyncio.create_task(app[TOKENS].watch_store())
-    yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    return app[TOKENS].watch_store()
 
 
-async def _grant_watch(app: web.Application) -> AsyncIterator[None]:
-    task = asyncio.create_task(watch_grant(app[TOKENS]))
-    yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+def _grant_watch(app: web.Application) -> Coroutine[Any, Any, None]:
+    return watch_grant(app[TOKENS])
