@@ -92,11 +92,16 @@ async def test_cors_on_the_stream_is_the_same_as_on_the_get(
         headers={"Origin": ORIGIN, "Access-Control-Request-Method": "GET"},
     )
     post = await client.post("/v1/now-playing/stream")
+    head = await client.head("/v1/now-playing/stream", headers={"Origin": ORIGIN})
 
     assert "Access-Control-Allow-Origin" not in stranger.response.headers
     assert preflight.status == 204
     assert preflight.headers["Access-Control-Allow-Origin"] == ORIGIN
     assert post.status == 405
+    assert head.status == 200
+    assert head.headers["Content-Type"] == "text/event-stream"
+    assert head.headers["Access-Control-Allow-Origin"] == ORIGIN
+    assert await head.read() == b""
     assert (await post.json())["error"]
 
 
