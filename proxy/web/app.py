@@ -64,6 +64,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     hub = StreamHub(cache, matters, limit=settings.max_streams)
     app[STREAMS] = hub
     app.cleanup_ctx.append(_in_background(_drive_streams))
+    app.cleanup_ctx.append(_in_background(_sweep_streams))
     app.on_shutdown.append(_close_streams)
     app.on_cleanup.append(_close_cache)
     stream = StreamHandler(
@@ -131,6 +132,10 @@ def _in_background(
 
 def _drive_streams(app: web.Application) -> Coroutine[Any, Any, None]:
     return app[STREAMS].drive()
+
+
+def _sweep_streams(app: web.Application) -> Coroutine[Any, Any, None]:
+    return app[STREAMS].sweep()
 
 
 def _store_watch(app: web.Application) -> Coroutine[Any, Any, None]:

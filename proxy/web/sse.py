@@ -35,6 +35,11 @@ def encode_event(answer: Answer, retry_ms: int | None = None) -> bytes:
 class EventStream(EventSourceResponse):
     """aiohttp-sse's response, plus writing a message encoded once for every stream."""
 
+    def gone(self) -> bool:
+        """True once the reader's connection is closed or closing (it hung up)."""
+        transport = self._req.transport if self._req is not None else None
+        return transport is None or transport.is_closing()
+
     def has_room(self, size: int) -> bool:
         """True when `size` more bytes fit under the socket's high-water mark, so a write
         returns at once (no waiting for a reader that does not read)."""
