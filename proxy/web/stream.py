@@ -2,10 +2,7 @@
 
 Each stream gets the whole answer at once (`event: now-playing`, `id:` its ETag, a `retry:`
 hint), then the whole answer again on every change that matters to a reader
-(`proxy.answers.changes`, sent by `proxy.web.stream_hub`), and a comment ping every 15 s. The
-ping is also how a reader that went away is noticed: aiohttp does not cancel a handler when its
-client disconnects
-(https://docs.aiohttp.org/en/stable/web_advanced.html#web-handler-cancellation).
+(`proxy.answers.changes`, sent by `proxy.web.stream_hub`), and a comment ping every 15 s.
 """
 
 from __future__ import annotations

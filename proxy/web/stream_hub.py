@@ -4,7 +4,9 @@ While any stream is open, `StreamHub.drive` reads the cache whenever its answer 
 streams share the GETs' single flight and TTL: Spotify sees no more calls than with one visitor
 polling, and none once the last stream closes. A change that matters (`matters`) is encoded once
 and written to every stream by one task, without a task switch per stream; a stream whose socket
-is full gets it from its own task instead, under the send timeout.
+is full gets it from its own task instead, under the send timeout. `StreamHub.sweep` ends the
+streams of readers who hung up: aiohttp does not cancel a handler when its client disconnects
+(https://docs.aiohttp.org/en/stable/web_advanced.html#web-handler-cancellation).
 """
 
 from __future__ import annotations
@@ -24,9 +26,8 @@ Matters = Callable[[Served[T], Served[T]], bool]
 
 # Streams written in one go before the fan-out lets other requests run.
 FAN_OUT_SLICE = 500
-# How often the hub looks for readers that hung up. aiohttp does not tell a handler that its
-# client went away, and the ping notices only every 15 s; a look at 10,000 sockets costs about
-# a millisecond.
+# How often the hub looks for readers that hung up; the ping would notice only every 15 s. A
+# look at 10,000 sockets costs about a millisecond.
 SWEEP_INTERVAL = 1.0
 
 
