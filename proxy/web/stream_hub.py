@@ -27,7 +27,7 @@ Matters = Callable[[Served[T], Served[T]], bool]
 # Streams written in one go before the fan-out lets other requests run.
 FAN_OUT_SLICE = 500
 # How often the hub looks for readers that hung up; the ping would notice only every 15 s. A
-# look at 10,000 sockets costs about a millisecond.
+# look at 10,000 sockets costs a few milliseconds.
 SWEEP_INTERVAL = 1.0
 
 
