@@ -51,7 +51,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
         source = SpotifyClient(settings, tokens).currently_playing
         app.cleanup_ctx.append(_client_session)
         app.cleanup_ctx.append(_in_background(_grant_watch))
-        app.cleanup_ctx.append(_in_background(_store_watch))
+        app.cleanup_ctx.append(_store_watch)
     cache = AnswerCache(
         normalised(source, clock),
         render_json,
@@ -138,8 +138,15 @@ def _sweep_streams(app: web.Application) -> Coroutine[Any, Any, None]:
     return app[STREAMS].sweep()
 
 
-def _store_watch(app: web.Application) -> Coroutine[Any, Any, None]:
+async def _store_watch(app: web.Application) -> AsyncIterator[None]:
     """Switch to a grant another process (a login, doctor, another proxy) writes, at once."""
+    await app[TOKENS].prepare()
+    # The watcher runs from here until cleanup, as `_in_background` runs any job.
+    async for _ in _in_background(_watch_store)(app):
+        yield
+
+
+def _watch_store(app: web.Application) -> Coroutine[Any, Any, None]:
     return app[TOKENS].watch_store()
 
 
