@@ -137,6 +137,19 @@ class Labels(BaseConfigOption[dict[str, str]]):
         return labels
 
 
+class ListeningConfig(base.Config):  # type: ignore[no-untyped-call]
+    """`listening:`: the build-time snapshots of `<spotify-top-tracks>` and its siblings."""
+
+    snapshots = Flag(default=True)
+    """Fill the lists at build time from the proxy (false: the browser fills them)."""
+
+    cache = WholeNumber(default=60, minimum=0, maximum=10080, what="a whole number of minutes")
+    """Minutes a snapshot is reused by later builds (0: read the proxy on every build)."""
+
+    timeout = WholeNumber(default=5, minimum=1, maximum=60, what="a whole number of seconds")
+    """Seconds to wait for the proxy at build time before building without a snapshot."""
+
+
 # mkdocs' __init_subclass__ hooks carry no annotations.
 class SpotifyConfig(base.Config):  # type: ignore[no-untyped-call]
     enabled = Flag(default=True)
@@ -178,3 +191,6 @@ class SpotifyConfig(base.Config):  # type: ignore[no-untyped-call]
         default=0, minimum=0, maximum=65535, what="a port number (0: any free port)"
     )
     """Port of the dev proxy on 127.0.0.1; 0 picks a free one."""
+
+    listening = c.SubConfig(ListeningConfig)
+    """Build-time snapshots of the listening lists (docs/listening.md)."""

@@ -16,8 +16,10 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
+from mkdocs.utils import get_relative_url
 
 from mkdocs_spotify.plugin.config import SpotifyConfig
+from mkdocs_spotify.plugin.listening import Snapshots, proxy_base
 from mkdocs_spotify.plugin.widget import insert_widget, widget_attributes, widget_element
 
 if TYPE_CHECKING:
@@ -28,6 +30,10 @@ log = get_plugin_logger(__name__)
 ASSETS = Path(__file__).parent.parent / "assets"
 SCRIPT = "assets/spotify/spotify-now-playing.js"
 STYLESHEET = "assets/spotify/spotify-now-playing.css"
+# Only pages with a listening list load these (the footer widget's weight stays the same).
+LISTS_SCRIPT = "assets/spotify/spotify-lists.js"
+LISTS_STYLESHEET = "assets/spotify/spotify-lists.css"
+CACHE_DIR = Path(".cache", "plugin", "spotify")
 
 MISSING_PROXY_URL = (
     "The spotify plugin needs proxy_url to build: set it to your proxy's base URL in mkdocs.yml, "
@@ -48,6 +54,9 @@ class SpotifyPlugin(BasePlugin[SpotifyConfig]):  # type: ignore[no-untyped-call]
         self.serving = False
         self.dev_proxy: DevProxy | None = None
         self.element = ""
+        self.proxy_url = ""
+        self.snapshots: Snapshots | None = None
+        self.list_pages: set[str] = set()
 
     def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"], dirty: bool) -> None:
         self.serving = command == "serve"
@@ -63,6 +72,16 @@ class SpotifyPlugin(BasePlugin[SpotifyConfig]):  # type: ignore[no-untyped-call]
             return None
         proxy_url = self._proxy_url(config)
         self.element = widget_element(widget_attributes(self.config, proxy_url))
+        self.proxy_url = proxy_url
+        self.list_pages = set()
+        listening = self.config.listening
+        self.snapshots = Snapshots(
+            proxy_base(proxy_url, config.site_url) if listening.snapshots else None,
+            Path(config.config_file_path or ".").parent / CACHE_DIR,
+            listening.cache,
+            listening.timeout,
+            enabled=listening.snapshots,
+        )
         if STYLESHEET not in map(str, config.extra_css):
             config.extra_css.append(STYLESHEET)
         if SCRIPT not in map(str, config.extra_javascript):
@@ -74,7 +93,7 @@ class SpotifyPlugin(BasePlugin[SpotifyConfig]):  # type: ignore[no-untyped-call]
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files | None:
         if not self.config.enabled:
             return None
-        for uri in (SCRIPT, STYLESHEET):
+        for uri in (SCRIPT, STYLESHEET, LISTS_SCRIPT, LISTS_STYLESHEET):
             source = ASSETS / Path(uri).name
             if not source.is_file():
                 raise PluginError(f"{source} is missing: reinstall mkdocs-spotify.")
@@ -88,10 +107,25 @@ class SpotifyPlugin(BasePlugin[SpotifyConfig]):  # type: ignore[no-untyped-call]
             )
         return files
 
+    def on_page_content(
+        self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files
+    ) -> str | None:
+        if not self.config.enabled:
+            return None
+        if self.snapshots is None:
+            return None
+        filled = self.snapshots.fill_page(html, self.proxy_url)
+        if filled is not None:
+            self.list_pages.add(page.file.src_uri)
+        return filled
+
     def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str | None:
         if not self.config.enabled:
             return None
-        return insert_widget(output, self.element, self.config.placement)
+        html = insert_widget(output, self.element, self.config.placement) or output
+        if page.file.src_uri in self.list_pages:
+            html = add_list_assets(html, page.url)
+        return html
 
     def on_post_template(
         self, output_content: str, /, *, template_name: str, config: MkDocsConfig
@@ -140,3 +174,14 @@ class SpotifyPlugin(BasePlugin[SpotifyConfig]):  # type: ignore[no-untyped-call]
         account = "demo session, no Spotify account" if settings.demo else "your Spotify account"
         log.info(f"Dev proxy on {proxy.url} ({account}); the widget points at it.")
         return proxy
+
+
+def add_list_assets(html: str, page_url: str) -> str:
+    """Link the lists' stylesheet and deferred script in the page's head."""
+    css = get_relative_url(LISTS_STYLESHEET, page_url)
+    js = get_relative_url(LISTS_SCRIPT, page_url)
+    tags = f'<link rel="stylesheet" href="{css}">\n<script defer src="{js}"></script>\n'
+    head_end = html.find("</head>")
+    if head_end < 0:
+        return tags + html
+    return html[:head_end] + tags + html[head_end:]
