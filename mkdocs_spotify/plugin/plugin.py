@@ -115,16 +115,17 @@ class SpotifyPlugin(BasePlugin[SpotifyConfig]):  # type: ignore[no-untyped-call]
         if self.snapshots is None:
             return None
         filled = self.snapshots.fill_page(html, self.proxy_url)
-        if filled is not None:
-            self.list_pages.add(page.file.src_uri)
-        return filled
+        if filled is None:
+            return None
+        self.list_pages.add(page.file.src_uri)
+        return filled + list_script(page.url)
 
     def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str | None:
         if not self.config.enabled:
             return None
         html = insert_widget(output, self.element, self.config.placement) or output
         if page.file.src_uri in self.list_pages:
-            html = add_list_assets(html, page.url)
+            html = add_list_stylesheet(html, page.url)
         return html
 
     def on_post_template(
@@ -176,12 +177,17 @@ class SpotifyPlugin(BasePlugin[SpotifyConfig]):  # type: ignore[no-untyped-call]
         return proxy
 
 
-def add_list_assets(html: str, page_url: str) -> str:
-    """Link the lists' stylesheet and deferred script in the page's head."""
-    css = get_relative_url(LISTS_STYLESHEET, page_url)
-    js = get_relative_url(LISTS_SCRIPT, page_url)
-    tags = f'<link rel="stylesheet" href="{css}">\n<script defer src="{js}"></script>\n'
+def list_script(page_url: str) -> str:
+    """The lists' script, placed in the page content: Material's instant navigation runs again
+    the scripts inside its content container, never new ones in the head
+    (docs/listening.md)."""
+    return f'\n<script defer src="{get_relative_url(LISTS_SCRIPT, page_url)}"></script>\n'
+
+
+def add_list_stylesheet(html: str, page_url: str) -> str:
+    """Link the lists' stylesheet in the page's head (instant navigation adds new head links)."""
+    tag = f'<link rel="stylesheet" href="{get_relative_url(LISTS_STYLESHEET, page_url)}">\n'
     head_end = html.find("</head>")
     if head_end < 0:
-        return tags + html
-    return html[:head_end] + tags + html[head_end:]
+        return tag + html
+    return html[:head_end] + tag + html[head_end:]
