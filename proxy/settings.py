@@ -77,6 +77,11 @@ class Settings:
     privacy: PrivacySettings = field(default_factory=lambda: PrivacySettings())
 
     @property
+    def private_file(self) -> Path:
+        """While this file exists the proxy answers idle and empty lists (docs/privacy.md)."""
+        return self.token_store.parent / "private"
+
+    @property
     def is_public_client(self) -> bool:
         """An app without a client secret is a public PKCE client."""
         return not self.client_secret

@@ -9,11 +9,16 @@ passed in by the caller on every call.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from datetime import datetime, tzinfo
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
+from proxy.answers.nowplaying import NowPlaying
+from proxy.clock import Clock
 from proxy.settings import PrivacySettings, block_key
+
+NowPlayingStep = Callable[[NowPlaying | None, NowPlaying], NowPlaying]
 
 
 class Rules:
@@ -113,3 +118,27 @@ class DelayBuffer:
             return None
         past = self._entries[0]
         return {**past, "fetched_at": past["fetched_at"] + self.delay_ms}
+
+
+def privacy_step(rules: Rules, clock: Clock, private: Callable[[], bool]) -> NowPlayingStep:
+    """The answer pipeline's first step: what the rules hide never reaches the cache, the delay
+    buffer or `last_played`."""
+
+    def step(previous: NowPlaying | None, new: NowPlaying) -> NowPlaying:
+        filtered = rules.now_playing(cast(dict[str, Any], new), clock.now(), private())
+        return cast(NowPlaying, filtered)
+
+    return step
+
+
+def delay_step(buffer: DelayBuffer) -> NowPlayingStep:
+    """Replace each new answer with the one `buffer.delay_ms` older (idle until there is one)."""
+
+    def step(previous: NowPlaying | None, new: NowPlaying) -> NowPlaying:
+        buffer.push(cast(dict[str, Any], new))
+        past = buffer.at(new["fetched_at"])
+        if past is None:
+            return {**new, "status": "idle", "item": None, "progress_ms": None}
+        return cast(NowPlaying, past)
+
+    return step

@@ -106,6 +106,13 @@ class AccessTokens:
                 self._cache[_ACCESS] = grant
             return grant.access_token
 
+    def granted_scopes(self) -> tuple[str, ...]:
+        """The scopes of the current grant as Spotify last stated them (empty: unknown)."""
+        grant = self._cache.get(_ACCESS)
+        if grant is not None and grant.scopes:
+            return grant.scopes
+        return self._credential.scopes if self._credential is not None else ()
+
     def invalidate(self, token: str) -> None:
         """Forget `token` after a 401, unless a newer one already replaced it."""
         grant = self._cache.get(_ACCESS)
