@@ -111,7 +111,8 @@ class AccessTokens:
         grant = self._cache.get(_ACCESS)
         if grant is not None and grant.scopes:
             return grant.scopes
-        return self._credential.scopes if self._credential is not None else ()
+        credential = self.chain.credential
+        return credential.scopes if credential is not None else ()
 
     def invalidate(self, token: str) -> None:
         """Forget `token` after a 401, unless a newer one already replaced it."""
