@@ -13,6 +13,8 @@ from importlib.metadata import version
 from pathlib import Path
 
 from bench.calls import RATE, Calls, proxy_calls, tutorial_calls
+from bench.lists import measure_build, measure_lists
+from bench.lists import table as lists_table
 from bench.load import Load, fetch, server, wrk
 from bench.widget import table as widget_table
 from bench.widget import weights
@@ -145,7 +147,9 @@ def main() -> int:
     print("Counting Spotify calls...", flush=True)
     ours = asyncio.run(proxy_calls(VISITORS))
     tutorial = asyncio.run(tutorial_calls(TUTORIAL_SAMPLE))
-    result = table(throughput, ours, tutorial) + "\n\n" + widget_table(weights())
+    print("Measuring the listening lists (about a minute)...", flush=True)
+    lists = lists_table(measure_lists(), measure_build())
+    result = table(throughput, ours, tutorial) + "\n\n" + widget_table(weights()) + "\n\n" + lists
     print()
     print(result)
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
