@@ -52,6 +52,13 @@ class MissingScope(Forbidden):
         super().__init__(missing_scope_sentence(endpoint))
 
 
+def missing_scopes(granted: tuple[str, ...]) -> list[str]:
+    """The list scopes a known grant lacks, sorted (none when the grant's scopes are unknown)."""
+    if not granted:
+        return []
+    return sorted({scope for scope in SCOPES.values() if scope not in granted})
+
+
 def missing_scope_sentence(endpoint: Endpoint) -> str:
     return (
         f"Showing {_FEATURE[endpoint]} needs the scope {SCOPES[endpoint]}, which the login did "

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 
 import aiohttp
 from aiohttp import web
@@ -15,7 +15,10 @@ from proxy.answers.cache import AnswerCache
 from proxy.answers.changes import matters
 from proxy.answers.encoding import render_json
 from proxy.answers.last_played import carry_last_played
+from proxy.answers.list_fetch import Get, demo_get
 from proxy.answers.nowplaying import NowPlaying
+from proxy.answers.privacy import DelayBuffer, NowPlayingStep, Rules, delay_step, privacy_step
+from proxy.answers.private_switch import PrivateSwitch
 from proxy.answers.upstream import demo_source, normalised
 from proxy.clock import Clock
 from proxy.settings import Settings
@@ -23,12 +26,15 @@ from proxy.spotify.client import SpotifyClient
 from proxy.spotify.tokens import AccessTokens
 from proxy.web.grant_watch import watch_grant
 from proxy.web.handlers import Handlers
+from proxy.web.lists import ListEndpoint, list_endpoints
+from proxy.web.private import private_aware
 from proxy.web.stream import StreamHandler, StreamHub
 
 SETTINGS = web.AppKey("settings", Settings)
 CACHE: web.AppKey[AnswerCache[NowPlaying]] = web.AppKey("cache")
 STREAMS: web.AppKey[StreamHub[NowPlaying]] = web.AppKey("streams")
 TOKENS = web.AppKey("tokens", AccessTokens)
+LISTS: web.AppKey[dict[str, ListEndpoint]] = web.AppKey("lists")
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Application:
@@ -36,28 +42,40 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     app = web.Application()
     app[SETTINGS] = settings
     tokens: AccessTokens | None = None
+    get: Get
     if settings.demo:
         source = demo_source(clock)
+        get = demo_get(clock)
     else:
         tokens = AccessTokens(settings, clock)
         app[TOKENS] = tokens
-        source = SpotifyClient(settings, tokens).currently_playing
+        client = SpotifyClient(settings, tokens)
+        source, get = client.currently_playing, client.get
         app.cleanup_ctx.append(_client_session)
         app.cleanup_ctx.append(_grant_watch)
         app.cleanup_ctx.append(_store_watch)
+    private = PrivateSwitch(settings.privacy.private, settings.private_file, clock)
+    # Privacy first: what it hides never enters the delay buffer or last_played.
+    steps: list[NowPlayingStep] = [privacy_step(Rules(settings.privacy), clock, private.on)]
+    if settings.privacy.delay_minutes:
+        steps.append(delay_step(DelayBuffer(round(settings.privacy.delay_minutes * 60_000))))
+    steps.append(carry_last_played)
     cache = AnswerCache(
         normalised(source, clock),
         render_json,
         ttl=settings.cache_ttl,
         wait_timeout=settings.upstream_timeout,
         clock=clock,
-        steps=[carry_last_played],
+        steps=steps,
     )
     app[CACHE] = cache
     hub = StreamHub(cache, matters, limit=settings.max_streams)
     app[STREAMS] = hub
     app.cleanup_ctx.append(_drive_streams)
     app.on_shutdown.append(_close_streams)
+    granted = tokens.granted_scopes if tokens is not None else tuple
+    lists = list_endpoints(settings, clock, get, granted, private)
+    app[LISTS] = lists
     app.on_cleanup.append(_close_cache)
     stream = StreamHandler(
         hub,
@@ -65,16 +83,27 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
         ping_interval=settings.stream_ping,
         send_timeout=settings.stream_send_timeout,
     )
-    _add_routes(app.router, Handlers(settings.allowed_origins, cache, tokens), stream)
+    handlers = Handlers(settings.allowed_origins, cache, tokens)
+    now_playing = private_aware(
+        handlers.now_playing, private, clock, settings.allowed_origins, settings.cache_ttl
+    )
+    _add_routes(app.router, handlers, now_playing, stream, lists)
     return app
 
 
-def _add_routes(router: web.UrlDispatcher, h: Handlers, stream: StreamHandler[NowPlaying]) -> None:
+def _add_routes(
+    router: web.UrlDispatcher,
+    h: Handlers,
+    now_playing: Callable[[web.Request], Awaitable[web.Response]],
+    stream: StreamHandler[NowPlaying],
+    lists: Mapping[str, ListEndpoint],
+) -> None:
     # Handlers answer 404/405 themselves so every error is JSON without a middleware on the
     # hot path.
     for path, get, head in (
-        ("/v1/now-playing", h.now_playing, h.now_playing),
+        ("/v1/now-playing", now_playing, now_playing),
         ("/v1/now-playing/stream", stream.stream, stream.head),
+        *((f"/v1/{name}", endpoint.handle, endpoint.handle) for name, endpoint in lists.items()),
         ("/healthz", h.healthz, h.healthz),
         ("/readyz", h.readyz, h.readyz),
     ):
@@ -88,6 +117,9 @@ def _add_routes(router: web.UrlDispatcher, h: Handlers, stream: StreamHandler[No
 
 async def _close_cache(app: web.Application) -> None:
     await app[CACHE].close()
+    for endpoint in app[LISTS].values():
+        for cache in endpoint.caches.values():
+            await cache.close()
 
 
 async def _drive_streams(app: web.Application) -> AsyncIterator[None]:

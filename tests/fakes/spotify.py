@@ -91,6 +91,7 @@ class FakeSpotify:
         self.player_queue: list[Reply] = []  # one-shot replies served before `player`
         self.recently_played: Reply = Reply(200, payloads.recently_played(payloads.track()))
         self.top: Reply = Reply(200, {"items": [payloads.track()], "total": 1, "limit": 20})
+        self.top_artists: Reply | None = None  # /me/top/artists when set, else `top`
         self.token_error: tuple[int, dict[str, str]] | None = None  # forced /api/token failure
         self.token_delay = 0.0
         self.authorize_error: str | None = None  # e.g. "access_denied" from the consent page
@@ -382,7 +383,10 @@ class FakeSpotify:
         time_range = request.query.get("time_range", "medium_term")
         if time_range not in {"short_term", "medium_term", "long_term"}:
             return _api_error(400, "Invalid time range")
-        return await self._serve_list(request, self.top, "user-top-read")
+        reply = self.top
+        if request.match_info["kind"] == "artists" and self.top_artists is not None:
+            reply = self.top_artists
+        return await self._serve_list(request, reply, "user-top-read")
 
     async def _serve_list(self, request: web.Request, reply: Reply, scope: str) -> web.Response:
         header = request.headers.get("Authorization", "")
