@@ -7,23 +7,24 @@ in `devproxy.py` (imported only by `mkdocs serve`: a build never loads aiohttp's
 from __future__ import annotations
 
 import dataclasses
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from mkdocs.config.config_options import ExtraScriptValue
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
 from mkdocs_spotify.plugin.config import SpotifyConfig
 from mkdocs_spotify.plugin.listening import Snapshots, proxy_base
-from mkdocs_spotify.plugin.widget import insert_widget, widget_attributes, widget_element
+from mkdocs_spotify.plugin.widget import place_widget, read_page, widget_attributes, widget_element
 
 if TYPE_CHECKING:
-    from mkdocs_spotify.plugin.devproxy import DevProxy
+    from mkdocs_spotify.plugin.devproxy import DevProxy, ToLogger
 
 log = get_plugin_logger(__name__)
 
@@ -36,9 +37,9 @@ LISTS_STYLESHEET = "assets/spotify/spotify-lists.css"
 CACHE_DIR = Path(".cache", "plugin", "spotify")
 
 MISSING_PROXY_URL = (
-    "The spotify plugin needs proxy_url to build: set it to your proxy's base URL in mkdocs.yml, "
-    'e.g. `proxy_url: !ENV [SPOTIFY_PROXY_URL, "https://spotify-proxy.example.com"]`, '
-    "or switch the plugin off with `enabled: false`."
+    "The spotify plugin needs proxy_url to build: set SPOTIFY_PROXY_URL to your proxy's base URL "
+    "for `proxy_url: !ENV SPOTIFY_PROXY_URL`, or write the URL in mkdocs.yml, or switch the plugin "
+    "off with `enabled: false`."
 )
 
 MIXED_CONTENT = (
@@ -53,8 +54,9 @@ class SpotifyPlugin(BasePlugin[SpotifyConfig]):  # type: ignore[no-untyped-call]
         # proxy starts once.
         self.serving = False
         self.dev_proxy: DevProxy | None = None
-        self.element = ""
+        self.forwarding: ToLogger | None = None
         self.proxy_url = ""
+        self.elements: dict[str, str] = {}  # by page language
         self.snapshots: Snapshots | None = None
         self.list_pages: set[str] = set()
 
@@ -63,20 +65,24 @@ class SpotifyPlugin(BasePlugin[SpotifyConfig]):  # type: ignore[no-untyped-call]
 
     def on_shutdown(self) -> None:
         if self.dev_proxy is not None:
+            from mkdocs_spotify.plugin.devproxy import stop_forwarding
+
             self.dev_proxy.stop()
             self.dev_proxy = None
             log.info("Dev proxy stopped.")
+            if self.forwarding is not None:
+                stop_forwarding(self.forwarding)
+                self.forwarding = None
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         if not self.config.enabled:
             return None
-        proxy_url = self._proxy_url(config)
-        self.element = widget_element(widget_attributes(self.config, proxy_url))
-        self.proxy_url = proxy_url
+        self.proxy_url = self._proxy_url(config)
+        self.elements = {}
         self.list_pages = set()
         listening = self.config.listening
         self.snapshots = Snapshots(
-            proxy_base(proxy_url, config.site_url) if listening.snapshots else None,
+            proxy_base(self.proxy_url, config.site_url) if listening.snapshots else None,
             Path(config.config_file_path or ".").parent / CACHE_DIR,
             listening.cache,
             listening.timeout,
@@ -120,21 +126,50 @@ class SpotifyPlugin(BasePlugin[SpotifyConfig]):  # type: ignore[no-untyped-call]
         self.list_pages.add(page.file.src_uri)
         return filled + list_script(page.url)
 
+    # Early, so the element is in place before minifiers (listed first, as owners append plugins)
+    # rewrite the page.
+    @event_priority(50)
     def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str | None:
         if not self.config.enabled:
             return None
-        html = insert_widget(output, self.element, self.config.placement) or output
         if page.file.src_uri in self.list_pages:
-            html = add_list_stylesheet(html, page.url)
-        return html
+            # A page skipped for the footer widget still shows its lists.
+            output = add_list_stylesheet(output, page.url)
+        if self._skipped(page.file.src_uri, _template_of(page)):
+            return output
+        return self._insert(output) or output
 
+    @event_priority(50)
     def on_post_template(
         self, output_content: str, /, *, template_name: str, config: MkDocsConfig
     ) -> str | None:
         # 404.html (and readthedocs' search.html) are templates, not pages: no on_post_page.
         if not self.config.enabled or not template_name.endswith(".html"):
             return None
-        return insert_widget(output_content, self.element, self.config.placement)
+        if self._skipped(None, template_name):
+            return None
+        return self._insert(output_content)
+
+    def _insert(self, html: str) -> str | None:
+        shape = read_page(html)
+        # A page that does not link the script (a hand-written static template, say) would show
+        # an inert box.
+        if shape.has_widget or not shape.links_script:
+            return None
+        return place_widget(html, shape, self._element(shape.lang), self.config.placement)
+
+    def _element(self, lang: str) -> str:
+        if lang not in self.elements:
+            labels = self.config.labels.for_language(lang)
+            attributes = widget_attributes(self.config, self.proxy_url, labels)
+            self.elements[lang] = widget_element(attributes)
+        return self.elements[lang]
+
+    def _skipped(self, src_uri: str | None, template: str) -> bool:
+        skip = self.config.skip
+        if src_uri is not None and any(fnmatchcase(src_uri, glob) for glob in skip.pages):
+            return True
+        return any(fnmatchcase(template, glob) for glob in skip.templates)
 
     def _proxy_url(self, config: MkDocsConfig) -> str:
         if self.serving and self.config.dev_proxy:
@@ -154,7 +189,9 @@ class SpotifyPlugin(BasePlugin[SpotifyConfig]):  # type: ignore[no-untyped-call]
             DevProxy,
             DevProxyError,
             dev_settings,
+            forward_proxy_logs,
             serve_origins,
+            stop_forwarding,
         )
 
         settings, problems = dev_settings()
@@ -167,9 +204,12 @@ class SpotifyPlugin(BasePlugin[SpotifyConfig]):  # type: ignore[no-untyped-call]
             allowed_origins=settings.allowed_origins + serve_origins(config.site_url),
         )
         proxy = DevProxy(settings)
+        self.forwarding = forward_proxy_logs(log)
         try:
             proxy.start()
         except DevProxyError as error:
+            stop_forwarding(self.forwarding)
+            self.forwarding = None
             raise PluginError(str(error)) from None
         self.dev_proxy = proxy
         account = "demo session, no Spotify account" if settings.demo else "your Spotify account"
@@ -191,3 +231,8 @@ def add_list_stylesheet(html: str, page_url: str) -> str:
     if head_end < 0:
         return tag + html
     return html[:head_end] + tag + html[head_end:]
+
+
+def _template_of(page: Page) -> str:
+    template = page.meta.get("template")
+    return template if isinstance(template, str) and template else "main.html"
