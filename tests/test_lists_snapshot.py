@@ -145,3 +145,15 @@ def test_bad_listening_options_are_one_sentence(
     assert result.returncode != 0
     assert "Traceback" not in result.output
     assert words in result.output
+
+
+def test_a_page_skipped_for_the_footer_widget_keeps_its_lists(
+    tmp_path: Path, proxy: ListServer
+) -> None:
+    spotify = {"proxy_url": proxy.url("/api"), "skip": {"pages": ["listening.md"]}}
+    site = write_site(tmp_path, spotify=spotify, pages=PAGES)
+    assert build(site).returncode == 0
+    page = site.html("listening/index.html")
+    assert "<spotify-now-playing" not in page
+    assert '<link rel="stylesheet" href="../assets/spotify/spotify-lists.css">' in page
+    assert '<ol class="spl-list">' in page
