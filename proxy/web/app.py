@@ -27,6 +27,7 @@ from proxy.spotify.tokens import AccessTokens
 from proxy.web.grant_watch import watch_grant
 from proxy.web.handlers import Handlers
 from proxy.web.lists import ListEndpoint, list_endpoints
+from proxy.web.origins import RefusedOrigins
 from proxy.web.private import private_aware
 from proxy.web.stream import StreamHandler, StreamHub
 
@@ -41,6 +42,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     clock = clock or Clock()
     app = web.Application()
     app[SETTINGS] = settings
+    app.on_response_prepare.append(RefusedOrigins(settings.allowed_origins, clock))
     tokens: AccessTokens | None = None
     get: Get
     if settings.demo:
