@@ -87,10 +87,13 @@ def test_a_rebuild_within_the_cache_time_makes_no_request(
     assert "Band &amp; Co" in site.html("listening/index.html")
 
 
-def test_cache_zero_reads_the_proxy_on_every_build(tmp_path: Path, proxy: ListServer) -> None:
-    site = write_site(
-        tmp_path, spotify={"proxy_url": proxy.url("/api"), "listening": {"cache": 0}}, pages=PAGES
-    )
+@pytest.mark.parametrize(
+    "options", [{"listening": {"cache": 0}}, {"listening_cache": 0, "listening": {"cache": 60}}]
+)
+def test_cache_zero_reads_the_proxy_on_every_build(
+    tmp_path: Path, proxy: ListServer, options: dict[str, object]
+) -> None:
+    site = write_site(tmp_path, spotify={"proxy_url": proxy.url("/api"), **options}, pages=PAGES)
     assert build(site).returncode == 0 and build(site).returncode == 0
     assert len(proxy.queries) == 6
 

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import cssselect
 from mkdocs.config import base
 from mkdocs.config import config_options as c
-from mkdocs.config.base import ValidationError
+from mkdocs.config.base import BaseConfigOption, ValidationError
 
 from mkdocs_spotify.plugin.labels import LABEL_KEYS, Labels, language_tag
 
@@ -230,6 +230,19 @@ class Patterns(c.ListOfItems[str]):
         return super().run_validation(value)
 
 
+_MINUTES = WholeNumber(default=60, minimum=0, maximum=10080, what="a whole number of minutes")
+
+
+class OptionalMinutes(BaseConfigOption[int | None]):
+    """A whole number of minutes (0 to a week), or unset."""
+
+    def validate(self, value: object, /) -> int | None:
+        return None if value is None else self.run_validation(value)
+
+    def run_validation(self, value: object, /) -> int:
+        return _MINUTES.run_validation(value)
+
+
 class ListeningConfig(base.Config):  # type: ignore[no-untyped-call]
     """`listening:`: the build-time snapshots of `<spotify-top-tracks>` and its siblings."""
 
@@ -313,3 +326,6 @@ class SpotifyConfig(WidgetOptions):  # type: ignore[no-untyped-call]
 
     listening = c.SubConfig(ListeningConfig)
     """Build-time snapshots of the listening lists (docs/listening.md)."""
+
+    listening_cache = OptionalMinutes()
+    """Shorthand for `listening.cache` (minutes); when set, it wins."""

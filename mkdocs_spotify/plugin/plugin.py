@@ -84,7 +84,7 @@ class SpotifyPlugin(BasePlugin[SpotifyConfig]):  # type: ignore[no-untyped-call]
         self.snapshots = Snapshots(
             proxy_base(self.proxy_url, config.site_url) if listening.snapshots else None,
             Path(config.config_file_path or ".").parent / CACHE_DIR,
-            listening.cache,
+            listening.cache if self.config.listening_cache is None else self.config.listening_cache,
             listening.timeout,
             enabled=listening.snapshots,
         )
