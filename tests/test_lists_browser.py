@@ -71,6 +71,8 @@ def test_three_numbered_lists_with_links_art_and_attribution(
     tracks = page.locator("spotify-top-tracks")
     assert words(tracks.locator(".spl-head").inner_text()) == "Top tracks last 4 weeks"
     assert page.locator("spotify-top-artists .spl-range").inner_text() == "all time"
+    assert tracks.locator("ol").get_attribute("aria-label") == "Top tracks last 4 weeks"
+    assert recent.locator("ol").get_attribute("aria-label") == "Recently played"
     first = tracks.locator("li").first
     assert first.locator("a.spl-name").get_attribute("href") == (
         "https://open.spotify.com/track/6ErMrfBK5DHrC9wI2bN9Ot"

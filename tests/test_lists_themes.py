@@ -71,7 +71,7 @@ def test_builtin_themes_show_the_snapshot_then_the_live_list(
 ) -> None:
     build(tmp_path, server, theme)
     snapshot = (tmp_path / "site/listening/index.html").read_text(encoding="utf-8")
-    assert snapshot.count('<ol class="spl-list">') == 3  # filled at build time
+    assert snapshot.count('<ol class="spl-list"') == 3  # filled at build time
     server.answers["top/tracks"] = {"range": "short_term", "items": [track("Live")]}
     tab = open_stubbed(browser)
     tab.page.goto(server.url("/site/listening/"))

@@ -121,6 +121,8 @@
       logo.append(svg);
       head.append(logo);
       const list = node("ol", "spl-list");
+      // Screen readers announce "Top tracks last 4 weeks, list, 10 items".
+      list.setAttribute("aria-label", `${labels.heading} ${labels.range}`.trim());
       for (const raw of items) safely(() => list.append(this._entry(raw)));
       box.append(head, list.children.length ? list : node("p", "spl-empty", labels.empty));
       this.replaceChildren(box);

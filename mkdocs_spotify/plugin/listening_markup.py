@@ -102,10 +102,12 @@ def snapshot(element: ListElement, answer: dict[str, Any], as_of: float) -> str:
     attributes = element.attributes
     heading = attributes.get("label") or KINDS[element.tag][1]
     head = f'<span class="spl-heading">{escape(heading)}</span>'
+    list_name = heading
     if element.tag != "spotify-recently-played":
         key = "label-" + element.range.replace("_", "-")
         range_label = attributes.get(key) or RANGES[element.range]
         head += f' <span class="spl-range">{escape(range_label)}</span>'
+        list_name += f" {range_label}"
     label_open = escape(attributes.get("label-open") or "Listen on Spotify")
     head += (
         f'<a class="spl-logo" href="https://open.spotify.com/" target="_blank" '
@@ -120,7 +122,7 @@ def snapshot(element: ListElement, answer: dict[str, Any], as_of: float) -> str:
     )
     entries = [entry for entry in entries if entry]
     if entries:
-        body = '<ol class="spl-list">' + "".join(entries) + "</ol>"
+        body = f'<ol class="spl-list" aria-label="{escape(list_name)}">{"".join(entries)}</ol>'
     else:
         empty = attributes.get("label-empty") or "Nothing to show yet."
         body = f'<p class="spl-empty">{escape(empty)}</p>'
