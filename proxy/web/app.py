@@ -24,6 +24,7 @@ from proxy.clock import Clock
 from proxy.settings import Settings
 from proxy.spotify.client import SpotifyClient
 from proxy.spotify.tokens import AccessTokens
+from proxy.web.admin import ADMIN_PATH, GrantHandOver
 from proxy.web.grant_watch import watch_grant
 from proxy.web.handlers import Handlers
 from proxy.web.lists import ListEndpoint, list_endpoints
@@ -85,11 +86,14 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
         ping_interval=settings.stream_ping,
         send_timeout=settings.stream_send_timeout,
     )
+    admin = None
+    if tokens is not None and settings.admin_token is not None:
+        admin = GrantHandOver(settings, tokens, clock)
     handlers = Handlers(settings.allowed_origins, cache, tokens)
     now_playing = private_aware(
         handlers.now_playing, private, clock, settings.allowed_origins, settings.cache_ttl
     )
-    _add_routes(app.router, handlers, now_playing, stream, lists)
+    _add_routes(app.router, handlers, now_playing, stream, lists, admin)
     return app
 
 
@@ -99,6 +103,7 @@ def _add_routes(
     now_playing: Callable[[web.Request], Awaitable[web.Response]],
     stream: StreamHandler[NowPlaying],
     lists: Mapping[str, ListEndpoint],
+    admin: GrantHandOver | None,
 ) -> None:
     # Handlers answer 404/405 themselves so every error is JSON without a middleware on the
     # hot path.
@@ -114,6 +119,10 @@ def _add_routes(
         resource.add_route("HEAD", head)
         resource.add_route("OPTIONS", h.preflight)
         resource.add_route("*", h.method_not_allowed)
+    if admin is not None:  # without SPOTIFY_PROXY_ADMIN_TOKEN the path is unknown (404)
+        resource = router.add_resource(ADMIN_PATH)
+        resource.add_route("PUT", admin.put)
+        resource.add_route("*", admin.method_not_allowed)
     router.add_route("*", "/{tail:.*}", h.not_found)
 
 

@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Self
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import unquote_plus, urlencode, urlsplit
 
 from aiohttp import web
 
@@ -94,6 +94,9 @@ class FakeSpotify:
         self.top_artists: Reply | None = None  # /me/top/artists when set, else `top`
         self.token_error: tuple[int, dict[str, str]] | None = None  # forced /api/token failure
         self.token_delay = 0.0
+        self.token_type: str | None = "Bearer"  # None leaves the field out
+        self.token_redirect: str | None = None  # /api/token redirects there (307 or 308)
+        self.token_redirect_status = 307
         self.authorize_error: str | None = None  # e.g. "access_denied" from the consent page
 
         # Counters and logs for assertions.
@@ -286,10 +289,19 @@ class FakeSpotify:
             decoded = base64.b64decode(header[6:]).decode()
         except ValueError:
             return False
-        return decoded == f"{self.client_id}:{self.client_secret}"
+        # RFC 6749 §2.3.1: both parts are form-urlencoded before base64.
+        client_id, _, secret = decoded.partition(":")
+        return (unquote_plus(client_id), unquote_plus(secret)) == (
+            self.client_id,
+            self.client_secret,
+        )
 
     async def _token(self, request: web.Request) -> web.Response:
         self.token_calls += 1
+        if self.token_redirect is not None:
+            return web.Response(
+                status=self.token_redirect_status, headers={"Location": self.token_redirect}
+            )
         form = {k: str(v) for k, v in (await request.post()).items()}
         self.last_token_form = form
         if self.token_delay:
@@ -336,10 +348,11 @@ class FakeSpotify:
         self.token_scopes[access] = scopes
         body: dict[str, Any] = {
             "access_token": access,
-            "token_type": "Bearer",
             "scope": " ".join(scopes),
             "expires_in": self.access_token_lifetime,
         }
+        if self.token_type is not None:
+            body["token_type"] = self.token_type
         if refresh:
             body["refresh_token"] = refresh
         return web.json_response(body)
