@@ -31,6 +31,7 @@ def main(host: str, port: int, demo: bool) -> int:
     from aiohttp import web
 
     from proxy.web.app import create_app
+    from proxy.web.protocol import server_args
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     try:
@@ -57,6 +58,7 @@ def main(host: str, port: int, demo: bool) -> int:
             port=port,
             access_log=logging.getLogger("aiohttp.access") if settings.access_log else None,
             print=listening,
+            **server_args(),
         )
     except OSError as error:
         print(

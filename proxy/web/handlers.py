@@ -127,7 +127,7 @@ class Handlers:
         elif failure is None and overdue:
             body["upstream_problem"] = OVERDUE
         body.update(grant_report(status.authorized_at, self.tokens.clock.now()))
-        body.update(scope_report(self.tokens.granted_scopes()))
+        body.update(scope_report(self.tokens.scopes))
         return body, problem is None
 
     async def preflight(self, request: web.Request) -> web.Response:
