@@ -8,7 +8,7 @@ CHROMIUM ?= /usr/bin/chromium
 export NO_MKDOCS_2_WARNING := 1
 export DISABLE_MKDOCS_2_WARNING := true
 
-.PHONY: demo test lint types unit bench screenshots system clean
+.PHONY: demo test lint types unit bench screenshots widget system clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -33,6 +33,10 @@ demo: $(STAMP)
 # Widget screenshots for the README, from the real example site in Chromium (light and dark).
 screenshots: $(STAMP) system
 	$(PY) scripts/screenshots.py
+
+# The widget's assets, minified from the readable sources in widget/ (needs Node.js: esbuild by npx).
+widget: $(STAMP)
+	$(PY) scripts/build_widget.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

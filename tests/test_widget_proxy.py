@@ -49,7 +49,12 @@ def tab(browser: Browser) -> Iterator[Tab]:
 
 
 def point_at(page_server: WidgetServer, proxy_url: str) -> None:
-    page_server.attributes = {"proxy-url": proxy_url, "min-interval": "1", "max-interval": "2"}
+    page_server.attributes = {
+        "proxy-url": proxy_url,
+        "min-interval": "2",
+        "max-interval": "4",
+        "live": "off",
+    }
 
 
 def test_a_spotify_track_renders_through_the_proxy(
