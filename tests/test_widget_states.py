@@ -12,7 +12,6 @@ from tests.widget_pages import Answer, Tab, WidgetServer, now_playing, open_tab,
 pytestmark = pytest.mark.browser
 
 
-
 @pytest.fixture
 def tab(browser: Browser) -> Iterator[Tab]:
     tab = open_tab(browser)

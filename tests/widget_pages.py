@@ -138,6 +138,10 @@ class WidgetServer:
     streams_open: int = 0
     # Set by a test to end every open stream (as a proxy going away would).
     stream_generation: int = 0
+    # The stream's HTTP status when opened (503: the proxy's stream cap), and whether open
+    # streams stop passing changes on (a buffering reverse proxy).
+    stream_status: int = 200
+    stream_frozen: bool = False
     port: int = 0
     _runner: web.AppRunner | None = None
 
@@ -197,9 +201,9 @@ class WidgetServer:
 
     async def _stream(self, request: web.Request) -> web.StreamResponse:
         """The answer as `event: now-playing` on connect and on every change, as the proxy does."""
-        answer = self.answer
-        if answer.status != 200:
-            return web.json_response({"error": "unavailable"}, status=answer.status)
+        status = self.answer.status if self.answer.status != 200 else self.stream_status
+        if status != 200:
+            return web.json_response({"error": "unavailable"}, status=status)
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
         await response.prepare(request)
         self.streams_opened += 1
@@ -208,7 +212,7 @@ class WidgetServer:
         sent: Answer | None = None
         try:
             while generation == self.stream_generation and not _gone(request):
-                if self.answer is not sent:
+                if self.answer is not sent and not (sent and self.stream_frozen):
                     sent = self.answer
                     if sent.status != 200:
                         break
