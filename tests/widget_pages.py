@@ -42,7 +42,8 @@ PAGE = """<!doctype html>
 <meta name="color-scheme" content="light dark">
 <title>Widget test</title>
 <link rel="stylesheet" href="/assets/spotify/spotify-now-playing.css">
-<script defer src="/assets/spotify/spotify-now-playing.js"></script>
+<script {defer}src="/assets/spotify/spotify-now-playing.js"></script>
+{head}
 </head>
 <body>
 <main><h1>Widget test</h1><p>Some text above the footer.</p></main>
@@ -50,6 +51,7 @@ PAGE = """<!doctype html>
 <spotify-now-playing {attributes}></spotify-now-playing>
 <p id="below">Text below the widget.</p>
 </footer>
+{body}
 </body>
 </html>
 """
@@ -117,9 +119,12 @@ def now_playing(
     }
 
 
-def page_html(attributes: Mapping[str, str]) -> str:
+def page_html(
+    attributes: Mapping[str, str], *, defer: bool = True, head: str = "", body: str = ""
+) -> str:
+    """The test page; `head` and `body` are extra markup for the end of each."""
     rendered = " ".join(f'{name}="{html.escape(value)}"' for name, value in attributes.items())
-    return PAGE.format(attributes=rendered)
+    return PAGE.format(attributes=rendered, defer="defer " if defer else "", head=head, body=body)
 
 
 @dataclass
@@ -142,6 +147,10 @@ class WidgetServer:
     # streams stop passing changes on (a buffering reverse proxy).
     stream_status: int = 200
     stream_frozen: bool = False
+    # Variants of the page: the script without `defer` (themes that drop it), extra markup.
+    defer: bool = True
+    head: str = ""
+    body: str = ""
     port: int = 0
     _runner: web.AppRunner | None = None
 
@@ -182,7 +191,8 @@ class WidgetServer:
         return response
 
     async def _page(self, request: web.Request) -> web.Response:
-        return web.Response(text=page_html(self.attributes), content_type="text/html")
+        page = page_html(self.attributes, defer=self.defer, head=self.head, body=self.body)
+        return web.Response(text=page, content_type="text/html")
 
     async def _asset(self, request: web.Request) -> web.StreamResponse:
         name = request.match_info["name"]
