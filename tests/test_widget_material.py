@@ -16,6 +16,7 @@ import pytest
 from playwright.sync_api import Browser
 
 from tests.sites import build_site
+from tests.test_widget_themes import CARD, tint
 from tests.widget_pages import Answer, Tab, WidgetServer, now_playing, open_tab, track_item
 
 pytestmark = pytest.mark.browser
@@ -109,20 +110,28 @@ def test_the_footer_widget_follows_materials_palette(footer_site: WidgetServer, 
     tab.wait_for_state("playing")
     widget = tab.page.locator(".md-footer spotify-now-playing")
 
+    def colours() -> list[str]:
+        title = widget.locator(".snp-title").evaluate("el => getComputedStyle(el).color")
+        return [widget.evaluate("el => getComputedStyle(el).color"), title]
+
     def footer_colours() -> list[str]:
         return [
             widget.evaluate(RESOLVE, "--md-footer-fg-color--light"),
-            widget.evaluate(RESOLVE, "--md-footer-bg-color"),
+            widget.evaluate(RESOLVE, "--md-footer-fg-color"),
         ]
 
-    light = widget.evaluate(COLOURS)
-    assert light == footer_colours()
+    def footer_background() -> str:
+        return str(widget.evaluate(RESOLVE, "--md-footer-bg-color"))
+
+    light_footer = footer_background()
+    assert colours() == footer_colours()
+    assert tint(widget.evaluate(CARD)) == "light"  # a light touch on the dark footer
 
     tab.page.locator("label[title='Dark mode']").click()
     tab.page.wait_for_selector("body[data-md-color-scheme=slate]")
-    dark = widget.evaluate(COLOURS)
-    assert dark == footer_colours()
-    assert dark != light
+    assert footer_background() != light_footer
+    assert colours() == footer_colours()
+    assert tint(widget.evaluate(CARD)) == "light"
     assert tab.problems == []
 
 
