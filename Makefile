@@ -30,7 +30,7 @@ system:
 demo: $(STAMP)
 	cd example-site && $(abspath $(VENV))/bin/mkdocs serve --livereload -a 127.0.0.1:8000
 
-# Widget screenshots for the README, from the real example site in Chromium (light and dark).
+# Widget screenshots: the README's from the example site, docs/gallery.md's from the three themes.
 screenshots: $(STAMP) system
 	$(PY) scripts/screenshots.py
 
