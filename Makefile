@@ -10,7 +10,16 @@ export DISABLE_MKDOCS_2_WARNING := true
 
 .PHONY: demo test lint types unit bench screenshots widget system clean
 
+PORT ?= 8000
+
+# A fresh Debian lacks python3-venv (ensurepip): install it before the venv, or say exactly what
+# to install when we cannot.
 $(STAMP): pyproject.toml
+	@python3 -c 'import ensurepip, venv' 2>/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  echo "python3-venv is missing: installing it with apt-get"; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq python3-venv \
+	  || { echo "make: install python3-venv (apt-get install python3-venv), then run make again." >&2; exit 1; }; }
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
@@ -27,8 +36,11 @@ system:
 # The example blog with a live widget: the plugin starts a dev proxy inside `mkdocs serve` (demo
 # session unless Spotify credentials are configured). `--livereload` works around click 8.3
 # switching livereload off by default (mkdocs/mkdocs#4032).
+# `make demo PORT=8001` when 8000 is taken.
 demo: $(STAMP)
-	cd example-site && $(abspath $(VENV))/bin/mkdocs serve --livereload -a 127.0.0.1:8000
+	@$(PY) scripts/port_free.py 127.0.0.1 $(PORT) || { \
+	  echo "make demo: port $(PORT) is in use: run 'make demo PORT=8001' (or another free port)." >&2; exit 1; }
+	cd example-site && $(abspath $(VENV))/bin/mkdocs serve --livereload -a 127.0.0.1:$(PORT)
 
 # Widget screenshots: the README's from the example site, docs/gallery.md's from the three themes.
 screenshots: $(STAMP) system
@@ -45,8 +57,10 @@ lint: $(STAMP)
 types: $(STAMP)
 	$(VENV)/bin/mypy
 
+# Branch coverage of proxy/ and mkdocs_spotify/, the processes the tests start included; the
+# floor (fail_under in pyproject.toml) is the level reached, so a drop fails the run.
 unit: $(STAMP) system
-	$(PY) -m pytest
+	$(PY) -m pytest --cov --cov-report=term
 
 test: lint types unit
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import socket
 import subprocess
 import sys
@@ -16,14 +15,10 @@ from pathlib import Path
 import pytest
 
 from tests.fakes.net import free_port
+from tests.fakes.spotify import CLIENT_ID
+from tests.processes import clean_env
 
 CLI = [sys.executable, "-m", "mkdocs_spotify.cli.main"]
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SPOTIFY_")}
-    env.update(extra)
-    return env
 
 
 def run_proxy(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -39,7 +34,7 @@ def run_proxy(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Com
         ({"SPOTIFY_CLIENT_ID": "nope"}, [], ["does not look like a Spotify client id"]),
         (
             {
-                "SPOTIFY_CLIENT_ID": "0123456789abcdef0123456789abcdef",
+                "SPOTIFY_CLIENT_ID": CLIENT_ID,
                 "SPOTIFY_PROXY_ALLOWED_ORIGINS": "https://ok.example.com,blog.example.com/path",
                 "SPOTIFY_PROXY_CACHE_TTL": "0.1",
             },
@@ -47,7 +42,7 @@ def run_proxy(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Com
             ["not an origin", "SPOTIFY_PROXY_CACHE_TTL", "--port 70000"],
         ),
         (
-            {"SPOTIFY_CLIENT_ID": "0123456789abcdef0123456789abcdef"},
+            {"SPOTIFY_CLIENT_ID": CLIENT_ID},
             [],
             ["No Spotify refresh token: run `mkdocs-spotify login`"],
         ),
@@ -57,7 +52,7 @@ def test_bad_settings_exit_2_with_sentences_and_no_traceback(
     tmp_path: Path, env: dict[str, str], args: list[str], expected: list[str]
 ) -> None:
     env = {"SPOTIFY_TOKEN_STORE": str(tmp_path / "missing.json"), **env}
-    result = run_proxy(args, clean_env(**env), tmp_path)
+    result = run_proxy(args, clean_env(env), tmp_path)
 
     assert result.returncode == 2
     assert "Traceback" not in result.stderr + result.stdout
@@ -71,9 +66,7 @@ def test_bad_settings_exit_2_with_sentences_and_no_traceback(
 def test_an_unreadable_token_store_is_a_setting_problem(tmp_path: Path) -> None:
     store = tmp_path / "token.json"
     store.write_text("{not json")
-    env = clean_env(
-        SPOTIFY_CLIENT_ID="0123456789abcdef0123456789abcdef", SPOTIFY_TOKEN_STORE=str(store)
-    )
+    env = clean_env({"SPOTIFY_CLIENT_ID": CLIENT_ID, "SPOTIFY_TOKEN_STORE": str(store)})
     result = run_proxy([], env, tmp_path)
     assert result.returncode == 2
     assert "not a valid token store" in result.stderr
@@ -118,7 +111,7 @@ def get_json(url: str, deadline: float) -> dict[str, object]:
 
 def test_demo_serves_answers_that_advance(tmp_path: Path) -> None:
     port = free_port()
-    env = clean_env(SPOTIFY_PROXY_CACHE_TTL="0.5")
+    env = clean_env({"SPOTIFY_PROXY_CACHE_TTL": "0.5"})
     with serving(["--demo", "--port", str(port)], tmp_path, env) as process:
         url = f"http://127.0.0.1:{port}/v1/now-playing"
         first = get_json(url, time.monotonic() + 20)
@@ -140,7 +133,7 @@ def test_demo_serves_answers_that_advance(tmp_path: Path) -> None:
 
 def test_the_access_log_is_opt_in(tmp_path: Path) -> None:
     port = free_port()
-    env = clean_env(SPOTIFY_PROXY_ACCESS_LOG="1")
+    env = clean_env({"SPOTIFY_PROXY_ACCESS_LOG": "1"})
     with serving(["--demo", "--port", str(port)], tmp_path, env) as process:
         get_json(f"http://127.0.0.1:{port}/v1/now-playing", time.monotonic() + 20)
         process.terminate()

@@ -38,6 +38,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
         source = SpotifyClient(settings, tokens).currently_playing
         app.cleanup_ctx.append(_client_session)
         app.cleanup_ctx.append(_grant_watch)
+        app.cleanup_ctx.append(_store_watch)
     cache = NowPlayingCache(
         normalised(source, clock),
         ttl=settings.cache_ttl,
@@ -80,6 +81,15 @@ async def _client_session(app: web.Application) -> AsyncIterator[None]:
         tokens.session = session
         yield
         tokens.session = None
+
+
+async def _store_watch(app: web.Application) -> AsyncIterator[None]:
+    """Switch to a grant another process (a login, doctor, another proxy) writes, at once."""
+    task = asyncio.create_task(app[TOKENS].watch_store())
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 async def _grant_watch(app: web.Application) -> AsyncIterator[None]:
