@@ -25,6 +25,7 @@
   const MAX_INTERVAL = 60;
   const TEXT_CAP = 300;
   const ARTIST_CAP = 10;
+  const URL_CAP = 2048;
   const IDLE = ["last", "message", "hide"];
   const LABELS = {
     playing: "Now playing",
@@ -43,13 +44,15 @@
     } catch {}
   };
   const clamp = (value, low, high) => Math.min(high, Math.max(low, value));
-  const wait = (base, failures) => ((1 + Math.random()) * Math.min(LONGEST_WAIT, base * 2 ** failures)) / 2;
+  const wait = (base, failures) =>
+    ((1 + Math.random()) * Math.min(LONGEST_WAIT, base * 2 ** failures)) / 2;
 
   // URLs are checked as the proxy checks them: https, exactly the host, then only plain URL
   // characters (no space, quotes, angle brackets or backslash, which browsers "repair").
   const only = (host) => {
     const pattern = new RegExp(`^https://${host}([/?#][!#-&(-;=?-[\\]-~]*)?$`);
-    return (value) => (typeof value == "string" && value.length <= 2048 && pattern.test(value) ? value : null);
+    return (value) =>
+      typeof value == "string" && value.length <= URL_CAP && pattern.test(value) ? value : null;
   };
   const link = only("open\\.spotify\\.com");
   const spotifyImage = only("([a-z\\d]([a-z\\d-]*[a-z\\d])?\\.)+(scdn\\.co|spotifycdn\\.com)");
@@ -64,7 +67,11 @@
     return spotifyImage(value) || (url && url.origin == parse(proxy)?.origin ? url.href : null);
   };
   const text = (value) =>
-    typeof value != "string" ? "" : value.length > TEXT_CAP ? value.slice(0, TEXT_CAP - 1) + "…" : value;
+    typeof value != "string"
+      ? ""
+      : value.length > TEXT_CAP
+        ? value.slice(0, TEXT_CAP - 1) + "…"
+        : value;
 
   const readItem = (raw, proxy) => {
     const title = text(raw?.title);
@@ -86,7 +93,10 @@
   const settings = (get, base) => {
     const seconds = (name, fallback) => {
       const value = Number(get(name));
-      return (Number.isInteger(value) && value >= SHORTEST && value <= LONGEST ? value : fallback) * SECOND;
+      return (
+        (Number.isInteger(value) && value >= SHORTEST && value <= LONGEST ? value : fallback) *
+        SECOND
+      );
     };
     const labels = {};
     for (const key in LABELS) labels[key] = get(`label-${key}`) || LABELS[key];
@@ -114,7 +124,8 @@
     const age = now - data.fetched_at;
     // A stale answer (Spotify failing) that outlived its track is history, not "now".
     const over = data.stale && current && age > current.duration - data.progress_ms;
-    const last = config.idle == "last" && (over ? current : readItem(data.last_played, config.endpoint));
+    const last =
+      config.idle == "last" && (over ? current : readItem(data.last_played, config.endpoint));
     const active = current && !over && ["playing", "paused"].includes(data.status);
     const state = active ? data.status : last ? "last" : config.idle == "hide" ? "hidden" : "idle";
     const item = active ? current : last || null;
@@ -123,7 +134,10 @@
     let delay = config.max;
     if (active && typeof data.progress_ms == "number") {
       // fetched_at ages a cached answer, unless the clocks disagree.
-      position = { ms: data.progress_ms + (running && age >= 0 && age <= config.max ? age : 0), running };
+      position = {
+        ms: data.progress_ms + (running && age >= 0 && age <= config.max ? age : 0),
+        running,
+      };
     }
     if (running) {
       // Just after the track ends; every half heartbeat at least, for skips.
@@ -220,8 +234,11 @@
           if (!warned && error instanceof TypeError) {
             warned = true;
             fetch(endpoint, { mode: "no-cors", credentials: "omit" }).then(
-              () => console.warn(`${NAME}: add ${location.origin} to SPOTIFY_PROXY_ALLOWED_ORIGINS of ${endpoint}`),
-              () => {}
+              () =>
+                console.warn(
+                  `${NAME}: add ${location.origin} to SPOTIFY_PROXY_ALLOWED_ORIGINS of ${endpoint}`,
+                ),
+              () => {},
             );
           }
           throw error;
@@ -246,7 +263,7 @@
         safely(() => {
           this._streamFailures = 0;
           this._receive(JSON.parse(event.data), true);
-        })
+        }),
       );
       stream.onerror = () => safely(() => this._drop() || this._fetch());
     }
@@ -337,7 +354,9 @@
         const by = node("snp-by");
         title.title = item.title;
         by.title = names;
-        item.artists.forEach((artist, i) => by.append(i ? ", " : "", node("", artist.name, artist.url)));
+        item.artists.forEach((artist, i) =>
+          by.append(i ? ", " : "", node("", artist.name, artist.url)),
+        );
         words.append(title, by);
         if (config.progress && this._position && item.duration) {
           this._bar = node("snp-bar");
@@ -375,5 +394,7 @@
   Object.assign(SpotifyNowPlaying, { view, settings, link, image });
   // Harmless in <head> without `defer` too (some themes ignore it): wait for the whole page.
   const define = () => customElements.get(NAME) || customElements.define(NAME, SpotifyNowPlaying);
-  document.readyState == "loading" ? document.addEventListener("DOMContentLoaded", define) : define();
+  document.readyState == "loading"
+    ? document.addEventListener("DOMContentLoaded", define)
+    : define();
 })();
