@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from mkdocs_spotify.plugin.config import IDLE_CHOICES, LABEL_KEYS, SpotifyConfig
+from mkdocs_spotify.plugin.config import IDLE_CHOICES, SpotifyConfig
+from mkdocs_spotify.plugin.labels import LABEL_KEYS, SHIPPED
 from proxy.answers.nowplaying import safe_image_url, safe_spotify_url
 
 VECTORS_PATH = Path(__file__).with_name("vectors.json")
@@ -61,6 +62,9 @@ def config_errors(options: dict[str, Any]) -> list[str]:
 
 def test_label_keys_are_the_widgets() -> None:
     assert list(LABEL_KEYS) == list(VECTORS["labels"])
+    # English ships in the widget itself; the plugin's translations cover the same keys.
+    for language, texts in SHIPPED.items():
+        assert set(texts) <= set(VECTORS["labels"]), language
     assert config_errors({"labels": {key: "x" for key in LABEL_KEYS}}) == []
 
 
