@@ -13,7 +13,12 @@ from importlib.metadata import version
 from pathlib import Path
 
 from bench.calls import RATE, Calls, proxy_calls, tutorial_calls
+from bench.lists import measure_build, measure_lists
+from bench.lists import table as lists_table
 from bench.load import Load, fetch, server, wrk
+from bench.streams import measure_streams
+from bench.streams import note as streams_note
+from bench.streams import table as streams_table
 from bench.widget import table as widget_table
 from bench.widget import weights
 
@@ -145,7 +150,13 @@ def main() -> int:
     print("Counting Spotify calls...", flush=True)
     ours = asyncio.run(proxy_calls(VISITORS))
     tutorial = asyncio.run(tutorial_calls(TUTORIAL_SAMPLE))
-    result = table(throughput, ours, tutorial) + "\n\n" + widget_table(weights())
+    print("Holding 10,000 live streams (about a minute)...", flush=True)
+    streams = measure_streams()
+    print("Measuring the listening lists (about a minute)...", flush=True)
+    lists = lists_table(measure_lists(), measure_build())
+    result = "\n\n".join(
+        [table(throughput, ours, tutorial), streams_table(streams), widget_table(weights()), lists]
+    )
     print()
     print(result)
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -171,6 +182,7 @@ def main() -> int:
         "tutorials' handler (refresh the token, then call Spotify, for every page view) ran "
         f"{TUTORIAL_SAMPLE:,} requests against the same fake; its count is exactly two calls "
         f"per request, scaled to {VISITORS:,}.\n"
+        f"{streams_note()}"
     )
     print(f"\nWritten to {REPORT}.")
     return 0

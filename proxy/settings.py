@@ -5,13 +5,15 @@ Nothing else in the project reads `os.environ`: every part receives a `Settings`
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
 from dotenv import dotenv_values
@@ -31,6 +33,12 @@ DEFAULT_UPSTREAM_TIMEOUT = 5.0
 # A visitor with no answer yet waits this long; a minute already means Spotify is down.
 MAX_UPSTREAM_TIMEOUT = 60.0
 
+DEFAULT_RECENT_TTL = 30.0
+DEFAULT_TOP_TTL = 3600.0
+# Top items move over weeks; a day-old answer is still the owner's top list.
+MAX_TOP_TTL = 86400.0
+# The delay buffer holds answers this long at most (a day of minutes).
+MAX_DELAY_MINUTES = 1440.0
 # Live streams (`/v1/now-playing/stream`) one process holds at most; each is an open file.
 DEFAULT_MAX_STREAMS = 10_000
 MAX_MAX_STREAMS = 1_000_000
@@ -76,6 +84,16 @@ class Settings:
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
     demo: bool = False
+    recent_ttl: float = DEFAULT_RECENT_TTL
+    top_ttl: float = DEFAULT_TOP_TTL
+    privacy: PrivacySettings = field(default_factory=lambda: PrivacySettings())
+    # Enables `PUT /v1/admin/grant` on the proxy; `login --to` sends it as a bearer token.
+    admin_token: str | None = field(default=None, repr=False)
+
+    @property
+    def private_file(self) -> Path:
+        """While this file exists the proxy answers idle and empty lists (docs/privacy.md)."""
+        return self.token_store.parent / "private"
 
     @property
     def is_public_client(self) -> bool:
@@ -167,6 +185,12 @@ def load_settings(
     for name, url in (("SPOTIFY_ACCOUNTS_URL", accounts_url), ("SPOTIFY_API_URL", api_url)):
         if not _is_http_url(url):
             problems.append(f"{name} must be an http(s) URL such as {_default_for(name)}.")
+        elif not is_secure_url(url):
+            problems.append(
+                f"{name} uses plain http for {urlsplit(url).hostname}, which would send the "
+                "client secret and tokens unencrypted: use https (plain http is only for "
+                "127.0.0.1, [::1] or localhost)."
+            )
 
     origins: list[str] = []
     for origin in (get("SPOTIFY_PROXY_ALLOWED_ORIGINS") or "").split(","):
@@ -216,6 +240,33 @@ def load_settings(
             "whole number of live streams such as 10000."
         )
     access_log = (get("SPOTIFY_PROXY_ACCESS_LOG") or "").lower() in {"1", "true", "yes", "on"}
+    recent_ttl = _number(
+        get("SPOTIFY_PROXY_RECENT_TTL"),
+        DEFAULT_RECENT_TTL,
+        "SPOTIFY_PROXY_RECENT_TTL",
+        MIN_CACHE_TTL,
+        MAX_CACHE_TTL,
+        "seconds, at least 0.5 and at most 3600",
+        problems,
+    )
+    top_ttl = _number(
+        get("SPOTIFY_PROXY_TOP_TTL"),
+        DEFAULT_TOP_TTL,
+        "SPOTIFY_PROXY_TOP_TTL",
+        MIN_CACHE_TTL,
+        MAX_TOP_TTL,
+        "seconds, at least 0.5 and at most 86400 (a day)",
+        problems,
+    )
+    privacy = load_privacy(get, problems)
+    admin_token = get("SPOTIFY_PROXY_ADMIN_TOKEN")
+    if admin_token is not None:
+        weakness = admin_token_problem(admin_token)
+        if weakness is not None:
+            problems.append(
+                f"SPOTIFY_PROXY_ADMIN_TOKEN {weakness}: use at least 32 random bytes, e.g. the "
+                'output of `python -c "import secrets; print(secrets.token_urlsafe(32))"`.'
+            )
 
     if not 0 < port < 65536:
         problems.append(f"--port {port} is not a TCP port: use a number from 1 to 65535.")
@@ -238,6 +289,10 @@ def load_settings(
         host=host,
         port=port,
         demo=demo,
+        recent_ttl=recent_ttl,
+        top_ttl=top_ttl,
+        privacy=privacy,
+        admin_token=admin_token,
     )
 
 
@@ -276,6 +331,40 @@ def _is_http_url(value: str) -> bool:
     return parts.scheme in {"http", "https"} and bool(parts.hostname)
 
 
+# secrets.token_urlsafe(32): 32 random bytes are 43 characters of base64url.
+MIN_ADMIN_TOKEN_CHARS = 43
+_TOKEN_CHARS = re.compile(r"^[\x21-\x7e]+$")
+
+
+def admin_token_problem(token: str) -> str | None:
+    """Why the admin token is too weak to guard the grant, or None (never quotes the token)."""
+    if not _TOKEN_CHARS.match(token):
+        return "has spaces or characters outside printable ASCII (it travels in a header)"
+    if len(token) < MIN_ADMIN_TOKEN_CHARS:
+        return f"is {len(token)} characters long, fewer than {MIN_ADMIN_TOKEN_CHARS}"
+    # Random text of this length uses many symbols; "aaaa..." or "abab..." does not.
+    if len(set(token)) < 8:
+        return "repeats too few characters to be random"
+    return None
+
+
+def is_loopback_host(host: str) -> bool:
+    """127.0.0.0/8, ::1 or `localhost`: traffic that never leaves the machine."""
+    host = host.strip("[]").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def is_secure_url(url: str) -> bool:
+    """https anywhere; plain http only to a loopback host (RFC 8252 §8.3's one exception)."""
+    parts = urlsplit(url)
+    return parts.scheme == "https" or is_loopback_host(parts.hostname or "")
+
+
 def _default_for(name: str) -> str:
     return DEFAULT_ACCOUNTS_URL if name == "SPOTIFY_ACCOUNTS_URL" else DEFAULT_API_URL
 
@@ -299,3 +388,162 @@ def _number(
         problems.append(f"{name} is {raw!r}: set it to a number of {unit}.")
         return default
     return value
+
+
+# --- privacy controls (docs/privacy.md) ------------------------------------------------------
+
+_TRUE = frozenset({"1", "true", "yes"})
+_FALSE = frozenset({"0", "false", "no"})
+_CLOCK_TIME = re.compile(r"^([01][0-9]|2[0-4]):([0-5][0-9])$")
+# What may be blocked, as a Spotify URI (spotify:track:ID) or a link
+# (https://open.spotify.com/track/ID, optionally with an intl-xx/ part and a query).
+BLOCKABLE_KINDS = ("track", "artist", "album", "show", "episode")
+_SPOTIFY_ID = r"[0-9A-Za-z]{22}"
+_BLOCK_URI = re.compile(rf"^spotify:({'|'.join(BLOCKABLE_KINDS)}):({_SPOTIFY_ID})$")
+_BLOCK_URL = re.compile(
+    rf"^https://open\.spotify\.com/(?:intl-[a-z]{{2}}(?:-[a-z]{{2}})?/)?"
+    rf"({'|'.join(BLOCKABLE_KINDS)})/({_SPOTIFY_ID})(?:[?#].*)?$"
+)
+
+
+@dataclass(frozen=True)
+class PrivacySettings:
+    """What the owner keeps from visitors. Applied by `proxy/answers/privacy.py`."""
+
+    hide_explicit: bool = False
+    hide_episodes: bool = False
+    hide_paused: bool = False
+    # (start, end) minutes after midnight; end may be smaller than start (across midnight).
+    quiet_hours: tuple[tuple[int, int], ...] = ()
+    # IANA name; None is the machine's own zone.
+    timezone: str | None = None
+    # "kind:id" keys such as "track:4uLU6hMCjMI75M1A2tKUQC".
+    block: frozenset[str] = frozenset()
+    delay_minutes: float = 0.0
+    private: bool = False
+
+    def active(self) -> list[str]:
+        """One short line per control in force (for `doctor`)."""
+        lines = []
+        if self.private:
+            lines.append("private: everything reads as idle (SPOTIFY_PROXY_PRIVATE)")
+        if self.hide_explicit:
+            lines.append("explicit tracks and episodes hidden")
+        if self.hide_episodes:
+            lines.append("podcasts and audiobooks hidden")
+        if self.hide_paused:
+            lines.append("a paused player reads as idle")
+        if self.quiet_hours:
+            ranges = ", ".join(f"{_hhmm(a)}-{_hhmm(b)}" for a, b in self.quiet_hours)
+            lines.append(f"quiet hours {ranges} ({self.timezone or 'the machine zone'})")
+        if self.block:
+            lines.append(f"{len(self.block)} blocked item(s)")
+        if self.delay_minutes:
+            lines.append(f"now playing delayed by {self.delay_minutes:g} minutes")
+        return lines
+
+
+def block_key(value: str) -> str | None:
+    """ "kind:id" for a Spotify URI or open.spotify.com link of a blockable kind, else None."""
+    match = _BLOCK_URI.match(value) or _BLOCK_URL.match(value)
+    return f"{match.group(1)}:{match.group(2)}" if match else None
+
+
+def load_privacy(get: Callable[[str], str | None], problems: list[str]) -> PrivacySettings:
+    """The privacy controls from the environment; each bad value adds one sentence."""
+
+    def switch(name: str) -> bool:
+        raw = get(name)
+        if raw is None or raw.lower() in _FALSE:
+            return False
+        if raw.lower() in _TRUE:
+            return True
+        problems.append(f"{name} is {raw!r}: set it to 1, true or yes (or 0, false or no).")
+        return False
+
+    quiet: list[tuple[int, int]] = []
+    raw_quiet = get("SPOTIFY_PROXY_QUIET_HOURS")
+    for part in (raw_quiet or "").split(","):
+        if not part.strip():
+            continue
+        hours = _quiet_range(part.strip())
+        if hours is None:
+            problems.append(
+                f"SPOTIFY_PROXY_QUIET_HOURS has {part.strip()!r}: write ranges like "
+                "23:00-07:00 (24-hour clock, start and end different), separated by commas."
+            )
+        else:
+            quiet.append(hours)
+
+    timezone = get("SPOTIFY_PROXY_TIMEZONE")
+    if timezone is not None and not _is_zone(timezone):
+        problems.append(
+            f"SPOTIFY_PROXY_TIMEZONE is {timezone!r}, which is not a time zone: use an IANA "
+            "name such as Europe/Berlin or America/New_York."
+        )
+        timezone = None
+
+    block: set[str] = set()
+    for entry in (get("SPOTIFY_PROXY_BLOCK") or "").split(","):
+        if not entry.strip():
+            continue
+        key = block_key(entry.strip())
+        if key is None:
+            problems.append(
+                f"SPOTIFY_PROXY_BLOCK has {entry.strip()!r}: list Spotify URIs like "
+                "spotify:track:4uLU6hMCjMI75M1A2tKUQC or links like "
+                "https://open.spotify.com/artist/0OdUWJ0sBjDrqHygGUXeCF (tracks, artists, "
+                "albums, shows or episodes), separated by commas."
+            )
+        else:
+            block.add(key)
+
+    delay = _number(
+        get("SPOTIFY_PROXY_DELAY"),
+        0.0,
+        "SPOTIFY_PROXY_DELAY",
+        0.0,
+        MAX_DELAY_MINUTES,
+        "minutes, from 0 (no delay) to 1440 (a day)",
+        problems,
+    )
+    return PrivacySettings(
+        hide_explicit=switch("SPOTIFY_PROXY_HIDE_EXPLICIT"),
+        hide_episodes=switch("SPOTIFY_PROXY_HIDE_EPISODES"),
+        hide_paused=switch("SPOTIFY_PROXY_HIDE_PAUSED"),
+        quiet_hours=tuple(quiet),
+        timezone=timezone,
+        block=frozenset(block),
+        delay_minutes=delay,
+        private=switch("SPOTIFY_PROXY_PRIVATE"),
+    )
+
+
+def _quiet_range(text: str) -> tuple[int, int] | None:
+    start, _, end = text.partition("-")
+    first, last = _minutes(start.strip()), _minutes(end.strip())
+    if first is None or last is None or first % 1440 == last % 1440:
+        return None
+    return first % 1440, last % 1440
+
+
+def _minutes(text: str) -> int | None:
+    match = _CLOCK_TIME.match(text)
+    if match is None:
+        return None
+    hours, minutes = int(match.group(1)), int(match.group(2))
+    if hours == 24 and minutes:
+        return None
+    return hours * 60 + minutes
+
+
+def _hhmm(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _is_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True

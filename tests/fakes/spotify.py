@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Self
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import unquote_plus, urlencode, urlsplit
 
 from aiohttp import web
 
@@ -81,17 +81,26 @@ class FakeSpotify:
 
         self.refresh_tokens: set[str] = set()
         self.access_tokens: set[str] = set()
+        self.token_scopes: dict[str, tuple[str, ...]] = {}  # access token -> granted scopes
         self._spent: list[str] = []  # refresh tokens used up by rotation
         self.codes: dict[str, PendingCode] = {}
         self._serial = itertools.count(1)
 
         # Scenario knobs.
-        self.player: Reply = Reply(200, payloads.currently_playing(payloads.track()))
+        self.player: Reply = Reply(
+            200, payloads.currently_playing(payloads.track(), context=payloads.playlist_context())
+        )
+        # GET /me/player (scope user-read-playback-state): the same item plus the device.
+        self.playback: Reply = Reply(200, payloads.player(payloads.track()))
         self.player_queue: list[Reply] = []  # one-shot replies served before `player`
         self.recently_played: Reply = Reply(200, payloads.recently_played(payloads.track()))
         self.top: Reply = Reply(200, {"items": [payloads.track()], "total": 1, "limit": 20})
+        self.top_artists: Reply | None = None  # /me/top/artists when set, else `top`
         self.token_error: tuple[int, dict[str, str]] | None = None  # forced /api/token failure
         self.token_delay = 0.0
+        self.token_type: str | None = "Bearer"  # None leaves the field out
+        self.token_redirect: str | None = None  # /api/token redirects there (307 or 308)
+        self.token_redirect_status = 307
         self.authorize_error: str | None = None  # e.g. "access_denied" from the consent page
 
         # Counters and logs for assertions.
@@ -162,6 +171,7 @@ class FakeSpotify:
         app.router.add_post("/api/token", self._token)
         app.router.add_get("/v1/me/player/currently-playing", self._currently_playing)
         app.router.add_get("/v1/me/player/recently-played", self._recently_played)
+        app.router.add_get("/v1/me/player", self._playback)
         app.router.add_get("/v1/me/top/{kind}", self._top)
         app.middlewares.append(self._record)
         return app
@@ -284,10 +294,19 @@ class FakeSpotify:
             decoded = base64.b64decode(header[6:]).decode()
         except ValueError:
             return False
-        return decoded == f"{self.client_id}:{self.client_secret}"
+        # RFC 6749 §2.3.1: both parts are form-urlencoded before base64.
+        client_id, _, secret = decoded.partition(":")
+        return (unquote_plus(client_id), unquote_plus(secret)) == (
+            self.client_id,
+            self.client_secret,
+        )
 
     async def _token(self, request: web.Request) -> web.Response:
         self.token_calls += 1
+        if self.token_redirect is not None:
+            return web.Response(
+                status=self.token_redirect_status, headers={"Location": self.token_redirect}
+            )
         form = {k: str(v) for k, v in (await request.post()).items()}
         self.last_token_form = form
         if self.token_delay:
@@ -331,12 +350,14 @@ class FakeSpotify:
     def _grant(self, scopes: tuple[str, ...], refresh: str | None) -> web.Response:
         access = f"fake-access-{next(self._serial)}-{secrets.token_hex(8)}"
         self.access_tokens.add(access)
+        self.token_scopes[access] = scopes
         body: dict[str, Any] = {
             "access_token": access,
-            "token_type": "Bearer",
             "scope": " ".join(scopes),
             "expires_in": self.access_token_lifetime,
         }
+        if self.token_type is not None:
+            body["token_type"] = self.token_type
         if refresh:
             body["refresh_token"] = refresh
         return web.json_response(body)
@@ -366,11 +387,44 @@ class FakeSpotify:
         reply = self.player_queue.pop(0) if self.player_queue else self.player
         return await self._serve(request, reply)
 
+    async def _playback(self, request: web.Request) -> web.Response:
+        return await self._serve(request, self.playback)
+
+    # --- listening lists: recently played and top items ----------------------------------
+    # As Spotify documents them (reference: Web API "Get Recently Played Tracks", "Get User's
+    # Top Items"): `limit` 1-50 (default 20), `time_range` one of three, the scope checked per
+    # token (403 "Insufficient client scope"), and at most `limit` items in the reply.
+
     async def _recently_played(self, request: web.Request) -> web.Response:
-        return await self._serve(request, self.recently_played)
+        return await self._serve_list(request, self.recently_played, "user-read-recently-played")
 
     async def _top(self, request: web.Request) -> web.Response:
-        return await self._serve(request, self.top)
+        if request.match_info["kind"] not in {"tracks", "artists"}:
+            return _api_error(404, "Service not found")
+        time_range = request.query.get("time_range", "medium_term")
+        if time_range not in {"short_term", "medium_term", "long_term"}:
+            return _api_error(400, "Invalid time range")
+        reply = self.top
+        if request.match_info["kind"] == "artists" and self.top_artists is not None:
+            reply = self.top_artists
+        return await self._serve_list(request, reply, "user-top-read")
+
+    async def _serve_list(self, request: web.Request, reply: Reply, scope: str) -> web.Response:
+        header = request.headers.get("Authorization", "")
+        granted = self.token_scopes.get(header.removeprefix("Bearer "))
+        if granted is not None and scope not in granted:
+            self.api_calls += 1
+            return _api_error(403, "Insufficient client scope")
+        raw_limit = request.query.get("limit", "20")
+        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 50:
+            self.api_calls += 1
+            return _api_error(400, "Invalid limit")
+        body = reply.body
+        if isinstance(body, dict) and isinstance(body.get("items"), list):
+            body = {**body, "items": body["items"][: int(raw_limit)], "limit": int(raw_limit)}
+        return await self._serve(
+            request, Reply(reply.status, body, reply.headers, reply.delay, reply.raw)
+        )
 
 
 def _oauth_error(status: int, error: str, description: str) -> web.Response:
