@@ -14,7 +14,8 @@ import pytest
 
 from mkdocs_spotify.plugin.config import IDLE_CHOICES, SpotifyConfig
 from mkdocs_spotify.plugin.labels import LABEL_KEYS, SHIPPED
-from proxy.answers.nowplaying import safe_image_url, safe_spotify_url
+from proxy.answers.nowplaying import normalise, safe_image_url, safe_spotify_url
+from tests.fakes import payloads
 
 VECTORS_PATH = Path(__file__).with_name("vectors.json")
 # Stands for a URL longer than either side accepts (written out, it would drown the file).
@@ -94,3 +95,14 @@ def test_idle_choices_are_the_widgets() -> None:
     assert config.when_idle == idle["default"]
     for choice in idle["refused"]:
         assert config_errors({"when_idle": choice}) == ["when_idle"], choice
+
+
+def test_caps_on_untrusted_text_are_the_widgets() -> None:
+    caps = VECTORS["caps"]
+    track = payloads.track("x" * 400, artist="y" * 400)
+    track["artists"] = track["artists"] * 15
+    item = normalise(200, payloads.currently_playing(track), 0)["item"]
+    assert item is not None
+    assert (len(item["title"]), item["title"][-1]) == (caps["text"], "\u2026")
+    assert len(item["artists"]) == caps["artists"]
+    assert len(item["artists"][0]["name"]) == caps["text"]
