@@ -117,9 +117,9 @@ def test_the_widget_sits_in_the_footer_like_the_themes_own_text(
     assert found["title"] >= AA, found
     assert found["artists"] >= AA, found
     assert found["widgetFont"] == found["textFont"], found
-    assert 0 < found["cardLeft"] and found["cardRight"] < found["viewport"], (
-        found
-    )  # not edge to edge
+    # Not edge to edge.
+    assert found["cardLeft"] > 0, found
+    assert found["cardRight"] < found["viewport"], found
     if ALIGNMENT[theme] == "start":
         assert abs(found["cardLeft"] - found["textLeft"]) <= 1, found
     else:

@@ -106,7 +106,8 @@ def test_hostile_spotify_metadata_stays_text_and_links_stay_on_spotify(
         assert widget.locator("#injected").count() == 0
         assert widget.locator("img").count() == 0
         hrefs = widget.locator("a").evaluate_all("links => links.map(a => a.href)")
-        assert hrefs and all(href.startswith("https://open.spotify.com/") for href in hrefs)
+        assert hrefs
+        assert all(href.startswith("https://open.spotify.com/") for href in hrefs)
         assert tab.page.evaluate("window.pwned") is None
         assert tab.problems == []
 

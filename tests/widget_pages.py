@@ -239,7 +239,8 @@ class WidgetServer:
         site = web.TCPSite(self._runner, "127.0.0.1", self.port)
         await site.start()
         server = site._server
-        assert server is not None and server.sockets  # type: ignore[attr-defined]
+        assert server is not None
+        assert server.sockets  # type: ignore[attr-defined]
         self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
 
     async def stop(self) -> None:
@@ -353,7 +354,8 @@ def serving(app: web.Application) -> Iterator[str]:
             site = web.TCPSite(runner, "127.0.0.1", 0)
             await site.start()
             server = site._server
-            assert server is not None and server.sockets  # type: ignore[attr-defined]
+            assert server is not None
+            assert server.sockets  # type: ignore[attr-defined]
             return f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"  # type: ignore[attr-defined]
 
         base = asyncio.run_coroutine_threadsafe(start(), loop).result(10)
