@@ -35,6 +35,7 @@ def main(host: str, port: int, demo: bool) -> int:
         settings = load_settings(read_environment(), host=host, port=port, demo=demo)
         if not demo:
             check_credentials(settings)
+            check_notify_urls(settings)
     except SettingsError as error:
         for problem in error.problems:
             print(f"mkdocs-spotify proxy: {problem}", file=sys.stderr)
@@ -76,6 +77,22 @@ def check_credentials(settings: Settings) -> None:
                 f"{settings.token_store}, or set SPOTIFY_REFRESH_TOKEN."
             ]
         )
+
+
+def check_notify_urls(settings: Settings) -> None:
+    """Apprise must know every URL; they are secrets, so a problem names the position only."""
+    if not settings.notify_urls:
+        return
+    from proxy.alerts.apprise_send import unusable_urls
+
+    problems = [
+        f"SPOTIFY_PROXY_NOTIFY's URL number {number} is not one Apprise knows: check its scheme "
+        "against https://github.com/caronc/apprise/wiki (ntfy://, discord://, mailto://, "
+        "json://...)."
+        for number in unusable_urls(settings.notify_urls)
+    ]
+    if problems:
+        raise SettingsError(problems)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

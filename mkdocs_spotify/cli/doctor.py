@@ -24,6 +24,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "Check the client id, the token store, one token refresh, the granted scopes, the "
         "days until the 6-month re-login and one Spotify call; exit 1 if anything FAILs."
     )
+    parser.add_argument(
+        "--notify-test",
+        action="store_true",
+        help="only send a test message to each SPOTIFY_PROXY_NOTIFY URL and report the outcome",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -42,6 +47,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.notify_test:
+        from mkdocs_spotify.cli.notify_test import run_notify_test
+
+        return run_notify_test()
     import asyncio
 
     from mkdocs_spotify.cli import checks

@@ -20,6 +20,7 @@ from proxy.clock import Clock
 from proxy.settings import Settings
 from proxy.spotify.accounts import TokenGrant, request_token
 from proxy.spotify.errors import AccountsError, GrantDead, StoreError, UpstreamError
+from proxy.spotify.events import TokenEvents
 from proxy.spotify.grant import choose_credential, rotated
 from proxy.spotify.store import StoredToken, read_store, write_store
 
@@ -68,6 +69,7 @@ class AccessTokens:
         self._retry_at = float("-inf")
         self._retry_reason = ""
         self.problem: str | None = None
+        self.events = TokenEvents()
 
     def _expiry(self, _key: str, grant: TokenGrant, now: float) -> float:
         return now + token_lifetime(grant.expires_in)
@@ -149,6 +151,7 @@ class AccessTokens:
         successor = rotated(self._credential or credential, grant)
         if successor is not None:
             await self._persist(successor)
+        self.events.refreshed(rotated=successor is not None)
         return grant
 
     async def _request(self, credential: StoredToken) -> TokenGrant:
@@ -180,6 +183,7 @@ class AccessTokens:
             "Spotify refused the refresh token (invalid_grant: expired after 6 months, revoked "
             f"or the password changed): {LOGIN_HINT}."
         )
+        self.events.grant_refused(refused.authorized_at)
         raise GrantDead(self.problem)
 
     def _transient(self, error: AccountsError) -> UpstreamError:

@@ -4,20 +4,19 @@ the grant watcher. Pure: only `proxy.__main__` knows the host and port and reads
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 
 import aiohttp
 from aiohttp import web
 
+from proxy.alerts.notifier import Notifier
 from proxy.answers.cache import NowPlayingCache
 from proxy.answers.upstream import demo_source, normalised
 from proxy.clock import Clock
 from proxy.settings import Settings
 from proxy.spotify.client import SpotifyClient
 from proxy.spotify.tokens import AccessTokens
-from proxy.web.grant_watch import watch_grant
+from proxy.web.grant_watch import grant_watch_context
 from proxy.web.handlers import Handlers
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -37,7 +36,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
         app[TOKENS] = tokens
         source = SpotifyClient(settings, tokens).currently_playing
         app.cleanup_ctx.append(_client_session)
-        app.cleanup_ctx.append(_grant_watch)
+        notifier = Notifier(settings, clock) if settings.notify_urls else None
+        app.cleanup_ctx.append(grant_watch_context(tokens, notifier))
     cache = NowPlayingCache(
         normalised(source, clock),
         ttl=settings.cache_ttl,
@@ -80,11 +80,3 @@ async def _client_session(app: web.Application) -> AsyncIterator[None]:
         tokens.session = session
         yield
         tokens.session = None
-
-
-async def _grant_watch(app: web.Application) -> AsyncIterator[None]:
-    task = asyncio.create_task(watch_grant(app[TOKENS]))
-    yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task

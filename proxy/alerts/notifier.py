@@ -1,0 +1,102 @@
+"""The proxy's notifier: sends each due notice once, remembers it, never disturbs visitors.
+
+Apprise blocks, so it runs on a worker thread of its own (a slow service never holds the event
+loop or the threads the token store uses). A notice counts as sent when at least one service
+accepted it; otherwise the next check tries again. A failure is logged once until one succeeds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+
+from proxy.alerts.apprise_send import deliver
+from proxy.alerts.notices import Notice, expiry_notice, refused_notice
+from proxy.alerts.sent import add_sent, read_sent, sent_record_path
+from proxy.clock import Clock
+from proxy.settings import Settings
+from proxy.spotify.events import TokenListener
+
+log = logging.getLogger(__name__)
+
+# At shutdown a message in flight gets this long to finish.
+CLOSE_TIMEOUT = 5.0
+
+
+class Notifier(TokenListener):
+    def __init__(
+        self, settings: Settings, clock: Clock, on_failure: Callable[[], None] = lambda: None
+    ) -> None:
+        self.urls = settings.notify_urls
+        self.site = settings.site_name
+        self.clock = clock
+        self.record = sent_record_path(settings.token_store)
+        # Told about every failed delivery (the metrics count them).
+        self.on_failure = on_failure
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="notify")
+        self._lock = asyncio.Lock()
+        self._failing = False
+        self._tasks: set[asyncio.Task[bool]] = set()
+
+    async def check_expiry(self, authorized_at: datetime | None) -> bool:
+        """Send the expiry notice due now, if any and not sent yet; True when one went out."""
+        if authorized_at is None:
+            return False
+        notice = expiry_notice(self.site, authorized_at, self.clock.now())
+        return notice is not None and await self.send_once(notice)
+
+    def grant_refused(self, authorized_at: datetime | None) -> None:
+        """From the token layer, inside a refresh: send in the background, never wait."""
+        task = asyncio.get_running_loop().create_task(
+            self.send_once(refused_notice(self.site, authorized_at))
+        )
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def send_once(self, notice: Notice) -> bool:
+        async with self._lock:  # one read-send-record at a time, so nothing goes out twice
+            loop = asyncio.get_running_loop()
+            if notice.key in await loop.run_in_executor(self._executor, read_sent, self.record):
+                return False
+            outcomes = await loop.run_in_executor(self._executor, deliver, self.urls, notice)
+            failed = outcomes.count(False)
+            for _ in range(failed):
+                self.on_failure()
+            if failed:
+                self._log_failure(failed, len(outcomes))
+            else:
+                self._failing = False
+            if failed == len(outcomes):
+                return False
+            try:
+                await loop.run_in_executor(self._executor, add_sent, self.record, notice.key)
+            except OSError as error:
+                log.error(
+                    "The record of sent notifications %s cannot be written (%s): fix its "
+                    "folder's permissions, or the notice may be sent again after a restart.",
+                    self.record,
+                    error.strerror,
+                )
+            log.info("Notification sent: %s.", notice.title)
+            return True
+
+    def _log_failure(self, failed: int, count: int) -> None:
+        if self._failing:
+            return
+        self._failing = True
+        log.error(
+            "%d of the %d notification URLs in SPOTIFY_PROXY_NOTIFY did not accept the message: "
+            "run `mkdocs-spotify doctor --notify-test` to see which (a notice none accepted is "
+            "tried again at the next check).",
+            failed,
+            count,
+        )
+
+    async def close(self) -> None:
+        """Wait for the background sends, then let the worker thread go."""
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=CLOSE_TIMEOUT)
+        self._executor.shutdown(wait=False)
