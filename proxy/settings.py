@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import platformdirs
 from dotenv import dotenv_values
+from dotenv.parser import parse_stream
 
 from proxy.clock import parse_timestamp
 
@@ -80,11 +81,14 @@ def read_environment(
 ) -> dict[str, str]:
     """The process environment over the `.env` file (the environment wins, as with dotenv).
 
-    SettingsError when the file is there but unreadable, e.g. saved as UTF-16 by an editor.
+    SettingsError when the file is there but unreadable, e.g. saved as UTF-16 by an editor, or
+    has a line that is not `KEY=value` (python-dotenv would only log a warning and skip it, so
+    the program would start with a default the owner did not mean).
     """
     merged: dict[str, str] = {}
     if env_file is not None and env_file.is_file():
         try:
+            _check_env_lines(env_file)
             values = dotenv_values(env_file)
         except (OSError, UnicodeDecodeError) as error:
             reason = error.strerror if isinstance(error, OSError) else "it is not UTF-8 text"
@@ -94,6 +98,18 @@ def read_environment(
         merged.update({k: v for k, v in values.items() if v is not None})
     merged.update(os.environ if environ is None else environ)
     return merged
+
+
+def _check_env_lines(env_file: Path) -> None:
+    with env_file.open(encoding="utf-8") as stream:
+        for binding in parse_stream(stream):
+            if binding.error:
+                raise SettingsError(
+                    [
+                        f"The file {env_file}, line {binding.original.line}, is not KEY=value "
+                        "(quote values with spaces or #, close every quote): fix or remove it."
+                    ]
+                )
 
 
 def load_settings(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import queue
 import subprocess
 import sys
@@ -13,12 +12,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from tests.processes import clean_env, default_sigint
+
+
 # Only what Python itself needs: nothing SPOTIFY_* from the outer environment leaks in.
-_KEEP = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR")
-
-
 def child_env(env: dict[str, str]) -> dict[str, str]:
-    return {**{k: os.environ[k] for k in _KEEP if k in os.environ}, **env}
+    return clean_env(env, minimal=True)
 
 
 class CliProcess:
@@ -33,6 +32,7 @@ class CliProcess:
             text=True,
             env=child_env(env),
             cwd=cwd,
+            preexec_fn=default_sigint,
         )
         self._out: list[str] = []
         self._lines: queue.Queue[str | None] = queue.Queue()

@@ -59,11 +59,14 @@ def test_missing_client_id_fails_with_the_fix(tmp_path: Path) -> None:
     assert "FAIL  SPOTIFY_CLIENT_ID does not look like a Spotify client id" in malformed.stdout
 
 
-def test_a_dotenv_file_that_is_not_utf8_is_a_fail_line_not_a_traceback(tmp_path: Path) -> None:
+def test_a_dotenv_file_that_is_not_utf8_is_one_sentence_not_a_traceback(tmp_path: Path) -> None:
     (tmp_path / ".env").write_bytes("SPOTIFY_CLIENT_ID=x\n".encode("utf-16"))
     doctor = run_cli(["doctor"], {}, tmp_path)
-    assert doctor.proc.returncode == 1
-    assert doctor.stdout.startswith("FAIL  The file .env cannot be read (it is not UTF-8 text)")
+    # Like every command: exit 2 before any check runs (the checklist cannot start without it).
+    assert doctor.proc.returncode == 2
+    assert doctor.stderr.startswith(
+        "mkdocs-spotify doctor: The file .env cannot be read (it is not UTF-8 text)"
+    )
     assert "Traceback" not in doctor.output
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import socket
 import subprocess
 import sys
@@ -16,14 +15,9 @@ from pathlib import Path
 import pytest
 
 from tests.fakes.net import free_port
+from tests.processes import clean_env
 
 CLI = [sys.executable, "-m", "mkdocs_spotify.cli.main"]
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SPOTIFY_")}
-    env.update(extra)
-    return env
 
 
 def run_proxy(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -57,7 +51,7 @@ def test_bad_settings_exit_2_with_sentences_and_no_traceback(
     tmp_path: Path, env: dict[str, str], args: list[str], expected: list[str]
 ) -> None:
     env = {"SPOTIFY_TOKEN_STORE": str(tmp_path / "missing.json"), **env}
-    result = run_proxy(args, clean_env(**env), tmp_path)
+    result = run_proxy(args, clean_env(env), tmp_path)
 
     assert result.returncode == 2
     assert "Traceback" not in result.stderr + result.stdout
@@ -72,7 +66,7 @@ def test_an_unreadable_token_store_is_a_setting_problem(tmp_path: Path) -> None:
     store = tmp_path / "token.json"
     store.write_text("{not json")
     env = clean_env(
-        SPOTIFY_CLIENT_ID="0123456789abcdef0123456789abcdef", SPOTIFY_TOKEN_STORE=str(store)
+        {"SPOTIFY_CLIENT_ID": "0123456789abcdef0123456789abcdef", "SPOTIFY_TOKEN_STORE": str(store)}
     )
     result = run_proxy([], env, tmp_path)
     assert result.returncode == 2
@@ -118,7 +112,7 @@ def get_json(url: str, deadline: float) -> dict[str, object]:
 
 def test_demo_serves_answers_that_advance(tmp_path: Path) -> None:
     port = free_port()
-    env = clean_env(SPOTIFY_PROXY_CACHE_TTL="0.5")
+    env = clean_env({"SPOTIFY_PROXY_CACHE_TTL": "0.5"})
     with serving(["--demo", "--port", str(port)], tmp_path, env) as process:
         url = f"http://127.0.0.1:{port}/v1/now-playing"
         first = get_json(url, time.monotonic() + 20)
@@ -140,7 +134,7 @@ def test_demo_serves_answers_that_advance(tmp_path: Path) -> None:
 
 def test_the_access_log_is_opt_in(tmp_path: Path) -> None:
     port = free_port()
-    env = clean_env(SPOTIFY_PROXY_ACCESS_LOG="1")
+    env = clean_env({"SPOTIFY_PROXY_ACCESS_LOG": "1"})
     with serving(["--demo", "--port", str(port)], tmp_path, env) as process:
         get_json(f"http://127.0.0.1:{port}/v1/now-playing", time.monotonic() + 20)
         process.terminate()

@@ -25,6 +25,7 @@ from tests.fakes import payloads
 from tests.fakes.browser import chromium
 from tests.fakes.net import free_port
 from tests.fakes.spotify import FakeSpotify, Reply
+from tests.processes import clean_env, default_sigint
 from tests.sites import Site, mkdocs_env, write_site
 
 DEV_PROXY_LINE = re.compile(r"Dev proxy on (http://127\.0\.0\.1:(\d+)) \(([^)]*)\)")
@@ -94,6 +95,7 @@ def mkdocs_serve(site: Site, env: Mapping[str, str]) -> Iterator[Serve]:
             env=env,
             stdout=sink,
             stderr=subprocess.STDOUT,
+            preexec_fn=default_sigint,
         )
     serve = Serve(process, port, log)
     try:
@@ -111,19 +113,17 @@ def mkdocs_serve(site: Site, env: Mapping[str, str]) -> Iterator[Serve]:
             process.wait(10)
 
 
-def clean_env(tmp_path: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+def serve_env(tmp_path: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """No Spotify credentials from the machine running the tests, and a store that is not there."""
-    env = {k: v for k, v in mkdocs_env().items() if not k.startswith("SPOTIFY_")}
-    env["SPOTIFY_TOKEN_STORE"] = str(tmp_path / "no-such-store.json")
-    env.update(extra or {})
-    return env
+    store = {"SPOTIFY_TOKEN_STORE": str(tmp_path / "no-such-store.json")}
+    return mkdocs_env(clean_env({**store, **(extra or {})}))
 
 
 def test_serve_runs_one_demo_dev_proxy_that_survives_rebuilds_and_stops(tmp_path: Path) -> None:
     # No proxy_url: serving does not need one.
     site = write_site(tmp_path / "site", spotify={})
 
-    with mkdocs_serve(site, clean_env(tmp_path)) as serve:
+    with mkdocs_serve(site, serve_env(tmp_path)) as serve:
         proxy_url = serve.widget_proxy_url()
         announced = DEV_PROXY_LINE.findall(serve.output())
         assert announced == [(proxy_url, announced[0][1], "demo session, no Spotify account")]
@@ -162,7 +162,7 @@ def test_serve_uses_the_owners_account_when_configured(tmp_path: Path) -> None:
 
     with fake.running():
         refresh_token = fake.issue_refresh_token()
-        env = clean_env(tmp_path, fake.env(tmp_path / "store.json", refresh_token))
+        env = serve_env(tmp_path, fake.env(tmp_path / "store.json", refresh_token))
         with mkdocs_serve(site, env) as serve:
             proxy_url = serve.widget_proxy_url()
             assert proxy_url != "https://unused.example"
@@ -189,7 +189,7 @@ def test_serve_uses_the_owners_account_when_configured(tmp_path: Path) -> None:
 def test_the_served_page_shows_the_demo_widget_in_chromium(tmp_path: Path) -> None:
     site = write_site(tmp_path / "site", theme="material", spotify={})
 
-    with mkdocs_serve(site, clean_env(tmp_path)) as serve, chromium() as browser:
+    with mkdocs_serve(site, serve_env(tmp_path)) as serve, chromium() as browser:
         page = browser.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))

@@ -166,3 +166,12 @@ def test_the_ttl_and_the_timeout_may_reach_their_maxima() -> None:
     }
     settings = load_settings(env)
     assert (settings.cache_ttl, settings.upstream_timeout) == (3600.0, 60.0)
+
+
+def test_a_dotenv_line_that_is_not_key_value_is_a_sentence_naming_the_line(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("SPOTIFY_CLIENT_ID=abc\nSPOTIFY_PROXY_CACHE_TTL 9\n")
+    with pytest.raises(SettingsError) as error:
+        read_environment({}, env_file)
+    (problem,) = error.value.problems
+    assert f"The file {env_file}, line 2, is not KEY=value" in problem
