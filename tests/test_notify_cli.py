@@ -9,7 +9,8 @@ from tests.fakes.net import free_port
 from tests.fakes.receiver import Receiver
 from tests.fakes.spotify import FakeSpotify
 from tests.login_process import run_cli
-from tests.test_proxy_cli import clean_env, run_proxy
+from tests.processes import clean_env
+from tests.test_proxy_cli import run_proxy
 
 
 def test_notify_test_sends_a_message_and_names_the_url_that_failed(tmp_path: Path) -> None:
@@ -21,7 +22,7 @@ def test_notify_test_sends_a_message_and_names_the_url_that_failed(tmp_path: Pat
             "SPOTIFY_PROXY_NAME": "blog.example.test",
             "SPOTIFY_TOKEN_STORE": str(tmp_path / "token.json"),
         }
-        doctor = run_cli(["doctor", "--notify-test"], clean_env(**env), tmp_path)
+        doctor = run_cli(["doctor", "--notify-test"], clean_env(env), tmp_path)
         messages = list(receiver.messages)
     assert doctor.proc.returncode == 1, doctor.output
     assert doctor.stdout.splitlines() == [
@@ -50,7 +51,7 @@ def test_the_proxy_refuses_a_url_apprise_does_not_know_without_echoing_it(
     with FakeSpotify().running() as fake:
         env = fake.env(tmp_path / "token.json", refresh_token=fake.issue_refresh_token())
         env["SPOTIFY_PROXY_NOTIFY"] = f"ntfy://topic-ok nosuchservice://{secret}"
-        result = run_proxy(["--port", str(free_port())], clean_env(**env), tmp_path)
+        result = run_proxy(["--port", str(free_port())], clean_env(env), tmp_path)
     assert result.returncode == 2, result.stderr
     assert result.stderr.strip().splitlines() == [
         "mkdocs-spotify proxy: SPOTIFY_PROXY_NOTIFY's URL number 2 is not one Apprise knows: "
