@@ -29,6 +29,7 @@ def main(host: str, port: int, demo: bool) -> int:
     from aiohttp import web
 
     from proxy.web.app import create_app
+    from proxy.web.metrics import MetricsListenError
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     try:
@@ -54,6 +55,9 @@ def main(host: str, port: int, demo: bool) -> int:
             access_log=logging.getLogger("aiohttp.access") if settings.access_log else None,
             print=listening,
         )
+    except MetricsListenError as error:
+        print(f"mkdocs-spotify proxy: {error}", file=sys.stderr)
+        return EXIT_SERVE
     except OSError as error:
         print(
             f"mkdocs-spotify proxy: cannot listen on {host}:{port} ({error.strerror}): "

@@ -18,6 +18,7 @@ ALLOWED = {
         "proxy.web",
         "proxy.answers",
         "proxy.alerts",
+        "proxy.metrics",
         "proxy.spotify",
         "proxy.settings",
         "proxy.clock",

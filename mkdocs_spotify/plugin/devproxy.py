@@ -66,6 +66,8 @@ def dev_settings(
     try:
         env = read_environment(environ, env_file)
         settings = load_settings(env, host=HOST, demo=True, require_client_id=False)
+        # The deployed proxy owns the metrics port and the owner's notifications.
+        settings = dataclasses.replace(settings, metrics_listen=None, notify_urls=())
     except SettingsError as error:
         return Settings(host=HOST, demo=True), error.problems
     if has_credentials(env, settings):

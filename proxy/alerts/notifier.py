@@ -28,7 +28,7 @@ CLOSE_TIMEOUT = 5.0
 
 class Notifier(TokenListener):
     def __init__(
-        self, settings: Settings, clock: Clock, on_failure: Callable[[], None] = lambda: None
+        self, settings: Settings, clock: Clock, on_failure: Callable[[], None] | None = None
     ) -> None:
         self.urls = settings.notify_urls
         self.site = settings.site_name
@@ -63,8 +63,9 @@ class Notifier(TokenListener):
                 return False
             outcomes = await loop.run_in_executor(self._executor, deliver, self.urls, notice)
             failed = outcomes.count(False)
-            for _ in range(failed):
-                self.on_failure()
+            if self.on_failure is not None:
+                for _ in range(failed):
+                    self.on_failure()
             if failed:
                 self._log_failure(failed, len(outcomes))
             else:

@@ -18,6 +18,7 @@ from proxy.spotify.client import SpotifyClient
 from proxy.spotify.tokens import AccessTokens
 from proxy.web.grant_watch import grant_watch_context
 from proxy.web.handlers import Handlers
+from proxy.web.metrics import client_traces, install_metrics
 
 SETTINGS = web.AppKey("settings", Settings)
 CACHE = web.AppKey("cache", NowPlayingCache)
@@ -36,8 +37,6 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
         app[TOKENS] = tokens
         source = SpotifyClient(settings, tokens).currently_playing
         app.cleanup_ctx.append(_client_session)
-        notifier = Notifier(settings, clock) if settings.notify_urls else None
-        app.cleanup_ctx.append(grant_watch_context(tokens, notifier))
     cache = NowPlayingCache(
         normalised(source, clock),
         ttl=settings.cache_ttl,
@@ -46,6 +45,11 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     )
     app[CACHE] = cache
     app.on_cleanup.append(_close_cache)
+    metrics = install_metrics(app, settings, clock, cache, tokens)
+    if tokens is not None:
+        failed = metrics.notifier_failed if metrics else None
+        notifier = Notifier(settings, clock, failed) if settings.notify_urls else None
+        app.cleanup_ctx.append(grant_watch_context(tokens, notifier))
     _add_routes(app.router, Handlers(settings.allowed_origins, cache, tokens))
     return app
 
@@ -76,7 +80,9 @@ async def _client_session(app: web.Application) -> AsyncIterator[None]:
     # Every call passes its own timeout; the session's stops one that forgets from waiting
     # aiohttp's five-minute default.
     timeout = aiohttp.ClientTimeout(total=app[SETTINGS].upstream_timeout)
-    async with aiohttp.ClientSession(raise_for_status=False, timeout=timeout) as session:
+    async with aiohttp.ClientSession(
+        raise_for_status=False, timeout=timeout, trace_configs=client_traces(app)
+    ) as session:
         tokens.session = session
         yield
         tokens.session = None
