@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.fakes.spotify import CLIENT_ID
 from tests.processes import clean_env
 
 
 @pytest.mark.parametrize("command", [["proxy"], ["proxy", "--demo"], ["login"], ["doctor"]])
 def test_a_malformed_dotenv_line_stops_the_command(command: list[str], tmp_path: Path) -> None:
-    (tmp_path / ".env").write_text('SPOTIFY_CLIENT_ID="0123456789abcdef0123456789abcdef\n')
+    (tmp_path / ".env").write_text(f'SPOTIFY_CLIENT_ID="{CLIENT_ID}\n')
     env = clean_env({"SPOTIFY_TOKEN_STORE": str(tmp_path / "token.json")})
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs_spotify.cli.main", *command],

@@ -13,8 +13,9 @@ from proxy.spotify.grant import (
     seed_fingerprint,
 )
 from proxy.spotify.store import StoredToken
+from tests.fakes.spotify import CLIENT_ID
 
-APP = "0123456789abcdef0123456789abcdef"
+APP = CLIENT_ID
 WHEN = datetime(2026, 1, 1, tzinfo=UTC)
 
 

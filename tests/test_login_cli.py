@@ -18,7 +18,7 @@ import pytest
 from mkdocs_spotify.cli.login import seconds_text
 from proxy.spotify.store import read_store, store_mode
 from tests.fakes.net import free_port
-from tests.fakes.spotify import CLIENT_SECRET, FakeSpotify
+from tests.fakes.spotify import CLIENT_ID, CLIENT_SECRET, FakeSpotify
 from tests.login_process import CliProcess, consent, get, run_cli
 
 
@@ -142,7 +142,7 @@ def test_port_in_use(tmp_path: Path) -> None:
 
 
 def test_bad_usage_exits_2_with_one_sentence(tmp_path: Path) -> None:
-    env = {"SPOTIFY_CLIENT_ID": "0123456789abcdef0123456789abcdef"}
+    env = {"SPOTIFY_CLIENT_ID": CLIENT_ID}
     bad_scope = run_cli(
         ["login", "--no-browser", "--scopes", "user-read-everything"], env, tmp_path
     )

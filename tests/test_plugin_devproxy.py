@@ -10,8 +10,7 @@ import pytest
 
 from mkdocs_spotify.plugin.devproxy import DevProxy, DevProxyError, dev_settings, serve_origins
 from proxy.settings import Settings
-
-CLIENT_ID = "0123456789abcdef0123456789abcdef"
+from tests.fakes.spotify import CLIENT_ID
 
 
 def test_no_credentials_means_demo(tmp_path: Path) -> None:

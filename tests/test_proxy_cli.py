@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.fakes.net import free_port
+from tests.fakes.spotify import CLIENT_ID
 from tests.processes import clean_env
 
 CLI = [sys.executable, "-m", "mkdocs_spotify.cli.main"]
@@ -33,7 +34,7 @@ def run_proxy(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Com
         ({"SPOTIFY_CLIENT_ID": "nope"}, [], ["does not look like a Spotify client id"]),
         (
             {
-                "SPOTIFY_CLIENT_ID": "0123456789abcdef0123456789abcdef",
+                "SPOTIFY_CLIENT_ID": CLIENT_ID,
                 "SPOTIFY_PROXY_ALLOWED_ORIGINS": "https://ok.example.com,blog.example.com/path",
                 "SPOTIFY_PROXY_CACHE_TTL": "0.1",
             },
@@ -41,7 +42,7 @@ def run_proxy(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Com
             ["not an origin", "SPOTIFY_PROXY_CACHE_TTL", "--port 70000"],
         ),
         (
-            {"SPOTIFY_CLIENT_ID": "0123456789abcdef0123456789abcdef"},
+            {"SPOTIFY_CLIENT_ID": CLIENT_ID},
             [],
             ["No Spotify refresh token: run `mkdocs-spotify login`"],
         ),
@@ -65,9 +66,7 @@ def test_bad_settings_exit_2_with_sentences_and_no_traceback(
 def test_an_unreadable_token_store_is_a_setting_problem(tmp_path: Path) -> None:
     store = tmp_path / "token.json"
     store.write_text("{not json")
-    env = clean_env(
-        {"SPOTIFY_CLIENT_ID": "0123456789abcdef0123456789abcdef", "SPOTIFY_TOKEN_STORE": str(store)}
-    )
+    env = clean_env({"SPOTIFY_CLIENT_ID": CLIENT_ID, "SPOTIFY_TOKEN_STORE": str(store)})
     result = run_proxy([], env, tmp_path)
     assert result.returncode == 2
     assert "not a valid token store" in result.stderr

@@ -85,7 +85,9 @@ def test_retry_after_as_an_http_date(header: str, seconds: float) -> None:
 def test_token_lifetime_refreshes_early() -> None:
     assert token_lifetime(3600) == 3540
     assert token_lifetime(100) == 90
-    assert token_lifetime(0) == 0
+    # A floor: a zero expires_in must not make every request a token request.
+    assert token_lifetime(0) == 0.5
+    assert token_lifetime(0.5, floor=5.0) == 5.0
 
 
 @pytest.mark.parametrize(("ttl", "age"), [(0.5, 1), (1.0, 1), (5.0, 5), (5.9, 5), (30, 30)])

@@ -10,8 +10,8 @@ import pytest
 
 from proxy.clock import ManualClock
 from proxy.settings import Settings
+from proxy.spotify.health import DEAD_GRANT_BACKOFF
 from proxy.spotify.store import StoredToken, write_store
-from proxy.spotify.tokens import DEAD_GRANT_BACKOFF
 from tests.conftest import StartProxy
 from tests.fakes.spotify import FakeSpotify
 
@@ -99,13 +99,24 @@ def damaged_store(store_path: Path) -> Path:
     return store_path
 
 
-async def test_a_damaged_store_without_a_seed_is_a_readyz_reason(
-    fake_spotify: FakeSpotify, damaged_store: Path, start_proxy: StartProxy, clock: ManualClock
+async def test_a_damaged_store_without_a_seed_is_a_readyz_reason_without_its_path(
+    fake_spotify: FakeSpotify,
+    damaged_store: Path,
+    start_proxy: StartProxy,
+    clock: ManualClock,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     client = await start_proxy(fake_spotify.settings(token_store=damaged_store), clock)
 
     assert (await client.get("/v1/now-playing")).status == 503
     ready = await client.get("/readyz")
     assert ready.status == 503
-    assert "not a valid token store" in (await ready.json())["reason"]
+    body = await ready.text()
+    # The public body says what kind of problem; the path (the owner's home) is in the log only.
+    assert "token store cannot be used" in body and "log" in body
+    assert str(damaged_store.parent) not in body and "config" not in body
+    assert any(
+        str(damaged_store) in r.getMessage() and "not a valid token store" in r.getMessage()
+        for r in caplog.records
+    )
     assert fake_spotify.token_calls == 0

@@ -14,8 +14,7 @@ from proxy.settings import (
     normalise_origin,
     read_environment,
 )
-
-CLIENT_ID = "0123456789abcdef0123456789abcdef"
+from tests.fakes.spotify import CLIENT_ID
 
 
 def problems_of(env: dict[str, str], **kwargs: object) -> list[str]:

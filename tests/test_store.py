@@ -17,10 +17,11 @@ import pytest
 
 from proxy.spotify.errors import StoreError
 from proxy.spotify.store import StoredToken, read_store, store_mode, write_store
+from tests.fakes.spotify import CLIENT_ID
 
 TOKEN = StoredToken(
     refresh_token="refresh-secret",
-    client_id="0123456789abcdef0123456789abcdef",
+    client_id=CLIENT_ID,
     scopes=("user-read-currently-playing",),
     authorized_at=datetime(2026, 6, 1, 10, tzinfo=UTC),
     seed_sha256=None,
@@ -77,10 +78,55 @@ def test_an_unusable_store_is_one_sentence_without_the_token(tmp_path: Path, tex
 
 
 def test_an_unreadable_store_says_what_to_fix(tmp_path: Path) -> None:
-    path = tmp_path / "token.json"
-    path.mkdir()  # reading a directory fails whoever runs the test, root included
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    # A store inside a file cannot be opened whoever runs the test, root included.
     with pytest.raises(StoreError, match="cannot be read"):
-        read_store(path)
+        read_store(blocker / "token.json")
+
+
+def damage(path: Path, kind: str) -> Path:
+    """Put a damaged store of `kind` at `path`; return the path to read."""
+    if kind == "not utf-8":
+        path.write_bytes(b'{"refresh_token": "\xff\xfe", "client_id": "c"}')
+    elif kind == "deep nesting":
+        path.write_text("[" * 60_000)  # under the size cap: the parser's recursion fails
+    elif kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "directory":
+        path.mkdir()
+    elif kind == "too big":
+        path.write_text('{"refresh_token": "t", "client_id": "c", "x": "' + "y" * 70_000 + '"}')
+    elif kind == "device":
+        return Path("/dev/zero")
+    return path
+
+
+@pytest.mark.parametrize(
+    "kind", ["not utf-8", "deep nesting", "fifo", "directory", "too big", "device"]
+)
+def test_a_damaged_store_is_one_sentence_fast(tmp_path: Path, kind: str) -> None:
+    path = damage(tmp_path / "token.json", kind)
+    started = time.monotonic()
+    with pytest.raises(StoreError) as caught:
+        read_store(path)  # a FIFO must not wait for a writer; /dev/zero must not fill memory
+    assert time.monotonic() - started < 2
+    message = str(caught.value)
+    assert "\n" not in message and "mkdocs-spotify login" in message
+    error = caught.value
+    assert error.__cause__ is None and (error.__context__ is None or error.__suppress_context__)
+
+
+def test_a_symlinked_store_is_written_through_to_its_target(tmp_path: Path) -> None:
+    target = tmp_path / "real" / "token.json"
+    write_store(target, TOKEN)
+    link = tmp_path / "token.json"
+    link.symlink_to(target)
+    rotated = StoredToken("rotated-secret", TOKEN.client_id, TOKEN.scopes, TOKEN.authorized_at)
+    write_store(link, rotated)
+    assert link.is_symlink()  # still a link...
+    assert read_store(target) == rotated  # ...and its target holds the new token
+    assert sorted(os.listdir(target.parent)) == ["token.json"]
 
 
 WRITER = textwrap.dedent(

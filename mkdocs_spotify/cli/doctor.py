@@ -13,10 +13,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    import aiohttp
-
     from mkdocs_spotify.cli.checks import Line
     from proxy.settings import Settings
+    from proxy.spotify.client import SpotifyClient
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -73,15 +72,22 @@ def _utcnow() -> datetime:
 
 
 async def diagnose(settings: Settings, now: Callable[[], datetime] = _utcnow) -> list[Line]:
+    """Every check, with the proxy's own token and client code: one refresh path, one GET path.
+
+    The refresh runs under the token store's lock and its rotation is saved at once, so a
+    proxy running on the same store adopts it instead of presenting a spent token.
+    """
     import asyncio
 
     import aiohttp
 
     from mkdocs_spotify.cli import checks
-    from proxy.spotify.accounts import request_token
-    from proxy.spotify.errors import AccountsError, StoreError
-    from proxy.spotify.grant import choose_credential, rotated
-    from proxy.spotify.store import read_store, store_mode, write_store
+    from proxy.clock import Clock
+    from proxy.spotify.client import SpotifyClient
+    from proxy.spotify.errors import SpotifyError, StoreError
+    from proxy.spotify.grant import choose_credential
+    from proxy.spotify.store import read_store, store_mode
+    from proxy.spotify.tokens import AccessTokens
 
     assert settings.client_id is not None  # load_settings(require_client_id=True) made sure
     path = settings.token_store
@@ -111,57 +117,52 @@ async def diagnose(settings: Settings, now: Callable[[], datetime] = _utcnow) ->
         return lines
     lines.append(checks.source_line(credential is stored, path))
 
+    tokens = AccessTokens(settings, Clock())
     async with aiohttp.ClientSession() as session:
-        form = {"grant_type": "refresh_token", "refresh_token": credential.refresh_token}
+        tokens.session = session
         try:
-            grant = await request_token(session, settings, form)
-        except AccountsError as refused:
+            await tokens.access_token()
+        except SpotifyError as failure:
+            refused = tokens.chain.last_error
+            if refused is None:
+                lines.append(checks.fail(str(tokens.problem or failure)))
+                return lines
             lines.append(checks.refresh_failed(refused.error, refused.description, refused.status))
             expiry = checks.expiry_line(
-                credential.authorized_at, now(), refused=refused.is_invalid_grant
+                (tokens.chain.credential or credential).authorized_at,
+                now(),
+                refused=refused.is_invalid_grant,
             )
             if expiry is not None:
                 lines.append(expiry)
             return lines
-
-        successor = rotated(credential, grant)
-        persist_error = None
-        if successor is not None:
-            # The old token may now be spent: keep the new one exactly as the proxy would.
-            credential = successor
-            try:
-                await asyncio.to_thread(write_store, path, credential)
-            except OSError as failure:
-                persist_error = failure.strerror or type(failure).__name__
+        refreshed = tokens.chain.last
+        held = tokens.chain.credential
+        assert refreshed is not None and held is not None  # access_token() refreshed
         lines.append(
-            checks.refresh_ok(rotated=successor is not None, path=path, persist_error=persist_error)
+            checks.refresh_ok(
+                rotated=refreshed.rotated, path=path, persist_error=refreshed.persist_error
+            )
         )
-        lines.extend(checks.scope_lines(grant.scopes or credential.scopes))
-        expiry = checks.expiry_line(credential.authorized_at, now(), refused=False)
+        lines.extend(checks.scope_lines(refreshed.grant.scopes or held.scopes))
+        expiry = checks.expiry_line(held.authorized_at, now(), refused=False)
         if expiry is not None:
             lines.append(expiry)
-        status, retry_after = await _currently_playing(session, settings, grant.access_token)
-        lines.append(checks.player_line(status, retry_after))
+        lines.append(await _player_line(SpotifyClient(settings, tokens)))
     return lines
 
 
-async def _currently_playing(
-    session: aiohttp.ClientSession, settings: Settings, access_token: str
-) -> tuple[int | str, str | None]:
-    import aiohttp
-
-    from proxy.spotify.client import CURRENTLY_PLAYING, CURRENTLY_PLAYING_PARAMS
+async def _player_line(client: SpotifyClient) -> Line:
+    """One currently-playing call through the proxy's client, as a doctor line."""
+    from mkdocs_spotify.cli import checks
+    from proxy.spotify.errors import RateLimited, UpstreamError
 
     try:
-        async with session.get(
-            settings.api_url + CURRENTLY_PLAYING,
-            params=CURRENTLY_PLAYING_PARAMS,
-            headers={"Authorization": f"Bearer {access_token}"},
-            timeout=aiohttp.ClientTimeout(total=settings.upstream_timeout),
-        ) as resp:
-            await resp.read()
-            return resp.status, resp.headers.get("Retry-After")
-    except TimeoutError:
-        return "timeout", None
-    except aiohttp.ClientError:
-        return "unreachable", None
+        status, _body = await client.currently_playing()
+    except RateLimited as limited:
+        return checks.player_line(429, f"{limited.retry_after:g}")
+    except UpstreamError as failure:
+        if failure.status is None:
+            return checks.player_line("unreachable", None)
+        return checks.player_line(failure.status, None)
+    return checks.player_line(status, None)

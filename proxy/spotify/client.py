@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 
 # When Spotify refuses even a freshly refreshed token, refreshing on every 401 would cost a token
 # call and two API calls per cache TTL for as long as it lasts; ask for a new token after this.
+# Only that very token is held back: a 401 on any other token (an ordinary expiry after the
+# burst) refreshes once, and a success with the refused token clears the hold.
 REFUSED_TOKEN_BACKOFF = 300.0
 REFUSED_TOKEN = (
     "Spotify refused a freshly refreshed access token (401): the proxy stops refreshing on 401 "
@@ -69,7 +71,8 @@ class SpotifyClient:
     def __init__(self, settings: Settings, tokens: AccessTokens) -> None:
         self.settings = settings
         self.tokens = tokens
-        self._refresh_on_401_at = float("-inf")
+        self._refused: str | None = None  # the fresh token Spotify answered 401 to
+        self._refused_until = float("-inf")
 
     async def currently_playing(self) -> Reply:
         return await self.get(CURRENTLY_PLAYING, CURRENTLY_PLAYING_PARAMS)
@@ -80,12 +83,15 @@ class SpotifyClient:
         token = await self.tokens.access_token()
         status, headers, body = await self._get(url, params, token)
         clock = self.tokens.clock
-        if status == 401 and clock.monotonic() >= self._refresh_on_401_at:
+        if status == 401 and not self._held_back(token):
             self.tokens.invalidate(token)
             token = await self.tokens.access_token()
             status, headers, body = await self._get(url, params, token)
             if status == 401:
-                self._refresh_on_401_at = clock.monotonic() + REFUSED_TOKEN_BACKOFF
+                self._refused = token
+                self._refused_until = clock.monotonic() + REFUSED_TOKEN_BACKOFF
+        if status != 401 and token == self._refused:
+            self._refused = None
         if status == 429:
             retry_after = retry_after_seconds(headers.get("Retry-After"), clock.now())
             raise RateLimited(retry_after)
@@ -93,18 +99,30 @@ class SpotifyClient:
             raise Forbidden(
                 "Spotify answered 403 Forbidden: add your account under User Management in the "
                 "Spotify dashboard (development-mode apps need it and Premium), and make sure "
-                "the login granted user-read-currently-playing."
+                "the login granted user-read-currently-playing.",
+                403,
             )
         if status == 401:
-            raise Unauthorized(REFUSED_TOKEN)
+            raise Unauthorized(REFUSED_TOKEN, 401)
+        if 300 <= status < 400:
+            # Redirects are not followed: the access token must reach Spotify's API URL only.
+            raise UpstreamError(
+                f"Spotify's Web API answered with a redirect (HTTP {status}), which the proxy "
+                "does not follow: check SPOTIFY_API_URL.",
+                status,
+            )
         if status not in (200, 204):
-            raise UpstreamError(f"Spotify answered HTTP {status}")
+            raise UpstreamError(f"Spotify answered HTTP {status}", status)
         if status == 204 or not body.strip():
             return 204, None
         try:
             return status, json.loads(body)
         except ValueError:
-            raise UpstreamError("Spotify answered with malformed JSON") from None
+            raise UpstreamError("Spotify answered with malformed JSON", status) from None
+
+    def _held_back(self, token: str) -> bool:
+        """True for the token refused right after its own refresh, for REFUSED_TOKEN_BACKOFF."""
+        return token == self._refused and self.tokens.clock.monotonic() < self._refused_until
 
     async def _get(
         self, url: str, params: Mapping[str, str], token: str
@@ -115,7 +133,9 @@ class SpotifyClient:
         timeout = aiohttp.ClientTimeout(total=self.settings.upstream_timeout)
         headers = {"Authorization": f"Bearer {token}"}
         try:
-            async with session.get(url, params=params, headers=headers, timeout=timeout) as resp:
+            async with session.get(
+                url, params=params, headers=headers, timeout=timeout, allow_redirects=False
+            ) as resp:
                 return resp.status, resp.headers, await resp.read()
         except TimeoutError:
             raise UpstreamError("Spotify did not answer in time") from None

@@ -7,6 +7,7 @@
         ├── RateLimited          429, with `.retry_after` seconds
         ├── Forbidden            403: not allow-listed, no Premium, missing scope
         ├── Unauthorized         401 even with a freshly refreshed access token
+        ├── StoreBusy            another process held the token store's lock too long
         └── GrantDead            no usable refresh token (invalid_grant, none, unusable store)
 
 No message carries a token or the client secret. The answers layer turns these into stale answers;
@@ -40,12 +41,19 @@ class StoreError(SpotifyError):
 
 
 class UpstreamError(SpotifyError):
-    """Spotify failed in a way worth retrying later (5xx, timeout, bad JSON, accounts hiccup)."""
+    """Spotify failed in a way worth retrying later (5xx, timeout, bad JSON, accounts hiccup).
+
+    `status` is the HTTP status Spotify answered with, None when there was no answer.
+    """
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class RateLimited(UpstreamError):
     def __init__(self, retry_after: float) -> None:
-        super().__init__(f"Spotify rate limit: retry after {retry_after:g} s")
+        super().__init__(f"Spotify rate limit: retry after {retry_after:g} s", 429)
         self.retry_after = retry_after
 
 
@@ -55,6 +63,10 @@ class Forbidden(UpstreamError):
 
 class Unauthorized(UpstreamError):
     """401 even with a fresh access token: the token chain works, yet Spotify refuses it."""
+
+
+class StoreBusy(UpstreamError):
+    """Another process held the token store's lock for longer than a refresh takes."""
 
 
 class GrantDead(UpstreamError):

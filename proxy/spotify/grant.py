@@ -58,6 +58,42 @@ def rotated(credential: StoredToken, grant: TokenGrant) -> StoredToken | None:
     )
 
 
+def same_grant(a: StoredToken, b: StoredToken) -> bool:
+    """Two links of one chain: same app, same authorization, same seed (tokens may differ)."""
+    return (
+        a.client_id == b.client_id
+        and a.authorized_at == b.authorized_at
+        and a.seed_sha256 == b.seed_sha256
+    )
+
+
+def is_older(a: StoredToken, b: StoredToken) -> bool:
+    """True when both say when they were authorized and `a` was authorized before `b`."""
+    return (
+        a.authorized_at is not None
+        and b.authorized_at is not None
+        and a.authorized_at < b.authorized_at
+    )
+
+
+def adopt_from_store(
+    client_id: str, mine: StoredToken | None, stored: StoredToken | None
+) -> StoredToken | None:
+    """The credential to switch to after the store changed under us; None keeps `mine`.
+
+    Whatever changed the store (another process's rotation, a new login, doctor) knows a token
+    at least as new as ours: adopt it, unless it is for another app or an older authorization
+    (a newer `authorized_at` always wins over an older one).
+    """
+    if stored is None or stored.client_id != client_id:
+        return None
+    if mine is None:
+        return stored
+    if stored.refresh_token == mine.refresh_token or is_older(stored, mine):
+        return None
+    return stored
+
+
 def add_months(moment: datetime, months: int) -> datetime:
     month_index = moment.month - 1 + months
     year = moment.year + month_index // 12

@@ -1,9 +1,13 @@
-"""The token store: one JSON file, written atomically with mode 0600 from creation.
+"""The token store's file: one JSON document, written atomically with mode 0600 from creation.
 
-Shared by `mkdocs-spotify login` (which creates it) and the proxy (which persists rotated
-refresh tokens into it). Format (DESIGN.md): `refresh_token`, `client_id`, `scopes`,
+Shared by `mkdocs-spotify login` (which creates it), the proxy and doctor (which persist rotated
+refresh tokens into it). Format (docs/architecture.md): `refresh_token`, `client_id`, `scopes`,
 `authorized_at` (ISO 8601, UTC) and `seed_sha256`, the fingerprint of the
 `SPOTIFY_REFRESH_TOKEN` seed a rotated token descends from (null after a login).
+
+Reading never blocks and never trusts the file: a FIFO, a device, a huge or non-UTF-8 file or
+deeply nested JSON is a StoreError with one sentence, like any other unusable store. A symlinked
+store is written through to the file it points at (the link stays a link).
 """
 
 from __future__ import annotations
@@ -20,6 +24,11 @@ from typing import Any
 
 from proxy.clock import parse_timestamp
 from proxy.spotify.errors import StoreError
+
+# A store is a few hundred bytes; anything far larger is not a store (e.g. /dev/zero).
+MAX_STORE_BYTES = 64 * 1024
+TEMP_PREFIX = ".token-"
+TEMP_SUFFIX = ".tmp"
 
 
 @dataclass(frozen=True)
@@ -47,7 +56,7 @@ class StoredToken:
 def read_store(path: Path) -> StoredToken | None:
     """The stored token, None when there is no store yet, StoreError when it is unusable."""
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = read_small_file(path)
     except FileNotFoundError:
         return None
     except OSError as exc:
@@ -55,17 +64,47 @@ def read_store(path: Path) -> StoredToken | None:
             f"The token store {path} cannot be read ({exc.strerror}): fix its permissions "
             "or point SPOTIFY_TOKEN_STORE at another file."
         ) from None
+    if raw is None:
+        raise StoreError(
+            f"The token store {path} is not a regular file of at most {MAX_STORE_BYTES // 1024} "
+            "KiB: point SPOTIFY_TOKEN_STORE at a file, or remove it and run "
+            "`mkdocs-spotify login`."
+        )
     try:
-        data = json.loads(text)
-        return _parse(data)
-    except (ValueError, TypeError, KeyError):
+        return parse_store(raw)
+    except (ValueError, TypeError, KeyError, RecursionError):
+        # UnicodeDecodeError is a ValueError; RecursionError comes from `[` nested deep.
         raise StoreError(
             f"The token store {path} is not a valid token store: run `mkdocs-spotify login` "
             "to write a new one."
         ) from None
 
 
-def _parse(data: Any) -> StoredToken:
+def read_small_file(path: Path) -> bytes | None:
+    """The bytes of a regular file of at most MAX_STORE_BYTES, None for anything else.
+
+    O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then refuses it.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_STORE_BYTES:
+            return None
+        chunks: list[bytes] = []
+        size = 0
+        while chunk := os.read(fd, MAX_STORE_BYTES + 1 - size):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > MAX_STORE_BYTES:  # it grew while being read
+                return None
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def parse_store(raw: bytes) -> StoredToken:
+    """StoredToken from the file's bytes; ValueError/TypeError/KeyError when it is not one."""
+    data = json.loads(raw.decode("utf-8"))
     if not isinstance(data, dict):
         raise TypeError
     token = data["refresh_token"]
@@ -89,22 +128,48 @@ def _parse(data: Any) -> StoredToken:
 
 
 def write_store(path: Path, token: StoredToken) -> None:
-    """Replace the store atomically: a crash leaves the old file or the new one, never half."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    """Replace the store atomically: a crash leaves the old file or the new one, never half.
+
+    A symlink is followed: `os.replace` on the link itself would turn it into a regular file
+    and leave a spent token in the file it pointed at.
+    """
+    target = path.resolve()
+    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     payload = json.dumps(token.to_json(), indent=2).encode() + b"\n"
     # mkstemp creates the file with mode 0600, so the token is never readable by others.
-    fd, tmp = tempfile.mkstemp(prefix=".token-", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-    _fsync_dir(path.parent)
+    _fsync_dir(target.parent)
+
+
+def leftover_temp_files(path: Path) -> list[Path]:
+    """Temporary files a killed writer left beside the store, newest first.
+
+    Each may hold a refresh token newer than the store's (killed between fsync and rename).
+    """
+    folder = path.resolve().parent
+    try:
+        found = [
+            entry
+            for entry in folder.iterdir()
+            if entry.name.startswith(TEMP_PREFIX) and entry.name.endswith(TEMP_SUFFIX)
+        ]
+    except OSError:
+        return []
+    stamped = []
+    for entry in found:
+        with contextlib.suppress(OSError):
+            stamped.append((entry.lstat().st_mtime_ns, entry))
+    return [entry for _, entry in sorted(stamped, reverse=True)]
 
 
 def store_mode(path: Path) -> int:

@@ -1,15 +1,16 @@
-"""The owner's access token: one at a time, refreshed from the refresh-token chain.
+"""The owner's access token: one at a time, cached, refreshed from the shared refresh chain.
 
 Follows aiohttp's token-refresh example: a cache, an asyncio.Lock, a re-check inside the lock,
-an early refresh. A rotated refresh token is persisted at once (the old one is spent). Nothing
-raised from here carries a token or the client secret.
+an early refresh. The parts it composes each do one job: `chain.RefreshChain` (which refresh
+token to spend, under the store's lock), `grant_store.GrantStore` (where the grant lives),
+`health.GrantHealth` (back-off and the public problem sentence). Nothing raised from here
+carries a token, the client secret or the store's path.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,29 +19,43 @@ from cachetools import TLRUCache
 
 from proxy.clock import Clock
 from proxy.settings import Settings
-from proxy.spotify.accounts import TokenGrant, request_token
+from proxy.spotify.accounts import TokenGrant
+from proxy.spotify.chain import RefreshChain
 from proxy.spotify.errors import AccountsError, GrantDead, StoreError, UpstreamError
 from proxy.spotify.events import TokenEvents
-from proxy.spotify.grant import choose_credential, rotated
-from proxy.spotify.store import StoredToken, read_store, write_store
+from proxy.spotify.grant import choose_credential, grant_expires_at
+from proxy.spotify.grant_store import FileGrantStore, GrantStore
+from proxy.spotify.health import GrantHealth
+from proxy.spotify.store import StoredToken
 
 log = logging.getLogger(__name__)
 
-# After invalid_grant the owner must act; asking again every few minutes costs nothing and
-# notices a new `mkdocs-spotify login` without a restart.
-DEAD_GRANT_BACKOFF = 300.0
-# True because the first token request after DEAD_GRANT_BACKOFF re-reads the store.
+# True because the proxy watches the store (STORE_CHECK_INTERVAL) and switches to a new grant.
 LOGIN_HINT = (
-    "run `mkdocs-spotify login` and put the new token store where the proxy reads it; the proxy "
-    "picks it up within five minutes, or restart it"
+    "run `mkdocs-spotify login` with the same SPOTIFY_TOKEN_STORE (or `mkdocs-spotify login "
+    "--to` the proxy); the proxy switches to the new grant within seconds"
 )
+# Public (the proxy's /readyz shows it): the log line beside it names the file.
+STORE_PROBLEM = "The token store cannot be used: the proxy's log names the file and what to do."
+INVALID_CLIENT = (
+    "Spotify refused the app's credentials (invalid_client): copy SPOTIFY_CLIENT_ID and "
+    "SPOTIFY_CLIENT_SECRET again from the Spotify dashboard."
+)
+INVALID_GRANT = (
+    "Spotify refused the refresh token (invalid_grant: expired after 6 months, revoked or the "
+    f"password changed): {LOGIN_HINT}."
+)
+# How often an idle proxy looks at the store (one stat) for another process's new grant.
+STORE_CHECK_INTERVAL = 2.0
+# Whatever Spotify says, an access token is kept at least this long (and at least one cache
+# TTL): an `expires_in` of 0 must not turn every public /readyz request into a token request.
+MIN_TOKEN_LIFETIME = 0.5
 _ACCESS = "access"
-_ERROR_CODE = re.compile(r"[a-z_]{1,40}")
 
 
-def token_lifetime(expires_in: float) -> float:
+def token_lifetime(expires_in: float, floor: float = MIN_TOKEN_LIFETIME) -> float:
     """Seconds to keep an access token: refresh a minute (or a tenth) before Spotify would."""
-    return max(0.0, expires_in - min(60.0, expires_in / 10))
+    return max(floor, expires_in - min(60.0, expires_in / 10))
 
 
 @dataclass(frozen=True)
@@ -52,30 +67,32 @@ class GrantStatus:
 
 
 class AccessTokens:
-    """The access-token cache and the refresh-token chain (rotation persisted to the store)."""
+    """The access-token cache over the refresh chain and the grant's health."""
 
-    def __init__(self, settings: Settings, clock: Clock) -> None:
+    def __init__(self, settings: Settings, clock: Clock, store: GrantStore | None = None) -> None:
         self.settings = settings
         self.clock = clock
         self.session: aiohttp.ClientSession | None = None
+        self.store: GrantStore = store or FileGrantStore(settings.token_store)
+        self.chain = RefreshChain(settings, self.store)
+        self.health = GrantHealth()
+        self._floor = max(MIN_TOKEN_LIFETIME, settings.cache_ttl)
         self._cache: TLRUCache[str, TokenGrant] = TLRUCache(
             maxsize=1, ttu=self._expiry, timer=clock.monotonic
         )
         self._lock = asyncio.Lock()
-        self._credential: StoredToken | None = None
-        self._dead_until: float | None = None
-        # After a transient refresh failure nobody (visitor, /readyz probe, lock queue) asks the
-        # accounts service again for one cache TTL: a public /readyz must not be a storm.
-        self._retry_at = float("-inf")
-        self._retry_reason = ""
-        self.problem: str | None = None
+        self._store_trouble: str | None = None
         self.events = TokenEvents()
 
     def _expiry(self, _key: str, grant: TokenGrant, now: float) -> float:
-        return now + token_lifetime(grant.expires_in)
+        return now + token_lifetime(grant.expires_in, self._floor)
+
+    @property
+    def problem(self) -> str | None:
+        return self.health.problem
 
     def status(self) -> GrantStatus:
-        credential = self._credential
+        credential = self.chain.credential
         authorized = credential.authorized_at if credential else None
         return GrantStatus(self.problem, authorized or self.settings.authorized_at)
 
@@ -98,122 +115,96 @@ class AccessTokens:
             self._cache.pop(_ACCESS, None)
 
     def load_credential(self) -> StoredToken | None:
-        """The refresh token to use now: the seed rule (docs/architecture.md) over the env seed
-        and the store."""
-        client_id = self.settings.client_id or ""
+        """The refresh token to use now (blocking read; the seed rule in docs/architecture.md)."""
+        if self.chain.credential is not None:
+            return self.chain.credential
         try:
-            stored = read_store(self.settings.token_store)
-        except StoreError as error:
-            stored = None
-            if self.settings.refresh_token is None:
-                raise GrantDead(str(error)) from None
+            _version, stored = self.chain.read()
+        except StoreError:
+            raise GrantDead(STORE_PROBLEM) from None
         return choose_credential(
-            client_id, self.settings.refresh_token, self.settings.authorized_at, stored
+            self.settings.client_id or "",
+            self.settings.refresh_token,
+            self.settings.authorized_at,
+            stored,
         )
+
+    async def watch_store(self, interval: float = STORE_CHECK_INTERVAL) -> None:
+        """Follow the store while the proxy runs (a background task)."""
+        while True:
+            await asyncio.sleep(interval)
+            await self.follow_store()
+
+    async def follow_store(self) -> bool:
+        """Switch to a new grant another process wrote; True when it did. Never raises."""
+        if self._lock.locked():
+            return False  # a refresh is re-reading the store under its lock right now
+        try:
+            if not await asyncio.to_thread(self.chain.changed):
+                return False
+            async with self._lock:
+                version, stored = await asyncio.to_thread(self.chain.read)
+                switched = self.chain.consider(version, stored)
+                if switched:
+                    # The old grant may be revoked soon: its access token goes with it.
+                    self._cache.pop(_ACCESS, None)
+                    self.health.recovered()
+                    self._log_switch()
+                self._store_trouble = None
+                return switched
+        except (StoreError, OSError) as error:
+            # The next refresh takes the dead-grant path; say it once here.
+            text = str(error)
+            if text != self._store_trouble:
+                log.warning("%s", text)
+            self._store_trouble = text
+            return False
 
     async def _refresh(self) -> TokenGrant:
-        if self._dead_until is not None and self.clock.monotonic() < self._dead_until:
-            raise GrantDead(self.problem or "the refresh token is not usable")
-        if self.clock.monotonic() < self._retry_at:
-            raise UpstreamError(self._retry_reason)
-        if self._credential is None or self._dead_until is not None:
-            try:
-                # File reads stay off the event loop (as _persist's write does).
-                self._credential = await asyncio.to_thread(self.load_credential)
-            except GrantDead as error:
-                self._mark_dead(str(error))
-                raise
-        credential = self._credential
-        if credential is None:
-            self._mark_dead(
-                "No Spotify refresh token: run `mkdocs-spotify login` (or set "
-                "SPOTIFY_REFRESH_TOKEN) and restart the proxy."
-            )
-            raise GrantDead(self.problem)
-        try:
-            grant = await self._request(credential)
-        except AccountsError as error:
-            if error.error == "invalid_client":
-                self._mark_dead(
-                    "Spotify refused the app's credentials (invalid_client): copy "
-                    "SPOTIFY_CLIENT_ID and SPOTIFY_CLIENT_SECRET again from the Spotify dashboard."
-                )
-                raise GrantDead(self.problem) from None
-            if not error.is_invalid_grant:
-                raise self._transient(error) from None
-            grant = await self._retry_with_store(credential)
-        self._dead_until = None
-        self._retry_at = float("-inf")
-        if self.problem is not None:
-            log.info("Spotify accepted the refresh token again; serving live answers.")
-        self.problem = None
-        log.info("Spotify access token refreshed (valid %d s).", int(grant.expires_in))
-        successor = rotated(self._credential or credential, grant)
-        if successor is not None:
-            await self._persist(successor)
-        self.events.refreshed(rotated=successor is not None)
-        return grant
-
-    async def _request(self, credential: StoredToken) -> TokenGrant:
+        now = self.clock.monotonic()
+        self.health.check(now)
         if self.session is None:
             raise UpstreamError("the proxy is not started")
-        form = {"grant_type": "refresh_token", "refresh_token": credential.refresh_token}
-        return await request_token(self.session, self.settings, form)
-
-    async def _retry_with_store(self, refused: StoredToken) -> TokenGrant:
-        """Before giving up, look at the store once: `login` or `doctor` may have replaced it."""
+        # Waiting for another process's refresh is bounded by its own request timeout.
+        lock_timeout = 3 * self.settings.upstream_timeout + 1
         try:
-            stored = await asyncio.to_thread(read_store, self.settings.token_store)
-        except StoreError:
-            stored = None
-        if (
-            stored is not None
-            and stored.client_id == self.settings.client_id
-            and stored.refresh_token != refused.refresh_token
-        ):
-            try:
-                grant = await self._request(stored)
-            except AccountsError as error:
-                if not error.is_invalid_grant:
-                    raise self._transient(error) from None
-            else:
-                self._credential = stored
-                return grant
-        self._mark_dead(
-            "Spotify refused the refresh token (invalid_grant: expired after 6 months, revoked "
-            f"or the password changed): {LOGIN_HINT}."
-        )
-        self.events.grant_refused(refused.authorized_at)
-        raise GrantDead(self.problem)
+            refreshed = await self.chain.refresh(self.session, lock_timeout)
+        except StoreError as error:
+            raise self.health.mark_dead(STORE_PROBLEM, now, log_line=str(error)) from None
+        except GrantDead as error:
+            raise self.health.mark_dead(str(error), now) from None
+        except AccountsError as error:
+            if error.error == "invalid_client":
+                raise self.health.mark_dead(INVALID_CLIENT, now) from None
+            if error.is_invalid_grant:
+                self.events.grant_refused(self.status().authorized_at)
+                raise self.health.mark_dead(INVALID_GRANT, now) from None
+            raise self.health.transient(error, now, self.settings.cache_ttl) from None
+        if refreshed.switched:
+            self._log_switch()
+        self.health.recovered()
+        grant = refreshed.grant
+        log.info("Spotify access token refreshed (valid %d s).", int(grant.expires_in))
+        if refreshed.rotated:
+            self._log_rotation(refreshed.persist_error)
+        self.events.refreshed(rotated=refreshed.rotated)
+        return grant
 
-    def _transient(self, error: AccountsError) -> UpstreamError:
-        """A hiccup of the accounts service: say so, and do not ask again for one TTL."""
-        # The code comes from the accounts service's body and ends up on the public /readyz.
-        code = error.error if _ERROR_CODE.fullmatch(error.error) else "unexpected answer"
-        self._retry_reason = f"token refresh failed ({code})"
-        self._retry_at = self.clock.monotonic() + self.settings.cache_ttl
-        return UpstreamError(self._retry_reason)
+    def _log_switch(self) -> None:
+        credential = self.chain.credential
+        authorized = credential.authorized_at if credential else None
+        expires = f"{grant_expires_at(authorized):%Y-%m-%d}" if authorized else "unknown"
+        log.info("Switched to the new Spotify grant in the token store (expires %s).", expires)
 
-    def _mark_dead(self, problem: str) -> None:
-        """Stop asking for minutes; say so once, not on every retry."""
-        self._dead_until = self.clock.monotonic() + DEAD_GRANT_BACKOFF
-        if problem != self.problem:
-            log.error("%s", problem)
-        self.problem = problem
-
-    async def _persist(self, successor: StoredToken) -> None:
-        """A rotated refresh token replaces the old one at once: the old one is now spent."""
-        self._credential = successor
+    def _log_rotation(self, persist_error: str | None) -> None:
         path = self.settings.token_store
-        try:
-            await asyncio.to_thread(write_store, path, successor)
-        except OSError as error:
+        if persist_error is not None:
             log.error(
                 "Spotify rotated the refresh token but the token store %s cannot be written "
                 "(%s): fix its folder's permissions, or the proxy will need "
                 "`mkdocs-spotify login` after a restart.",
                 path,
-                error.strerror,
+                persist_error,
             )
         else:
             log.info("Spotify rotated the refresh token; saved it to %s.", path)

@@ -4,6 +4,8 @@ the grant watcher. Pure: only `proxy.__main__` knows the host and port and reads
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -37,6 +39,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
         app[TOKENS] = tokens
         source = SpotifyClient(settings, tokens).currently_playing
         app.cleanup_ctx.append(_client_session)
+        app.cleanup_ctx.append(_store_watch)
     cache = NowPlayingCache(
         normalised(source, clock),
         ttl=settings.cache_ttl,
@@ -86,3 +89,12 @@ async def _client_session(app: web.Application) -> AsyncIterator[None]:
         tokens.session = session
         yield
         tokens.session = None
+
+
+async def _store_watch(app: web.Application) -> AsyncIterator[None]:
+    """Switch to a grant another process (a login, doctor, another proxy) writes, at once."""
+    task = asyncio.create_task(app[TOKENS].watch_store())
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

@@ -91,9 +91,8 @@ async def warn_if_expiring(tokens: AccessTokens, warned: set[date]) -> bool:
         log.error("The Spotify grant expired %d days ago: %s.", -left, LOGIN_HINT)
     else:
         log.warning(
-            "The Spotify grant expires in %d days: run `mkdocs-spotify login` before then and put "
-            "the new token store where the proxy reads it (the proxy switches to it when the old "
-            "token is refused; restart it to switch at once).",
+            "The Spotify grant expires in %d days: %s.",
             left,
+            LOGIN_HINT,
         )
     return True

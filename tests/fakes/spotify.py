@@ -64,7 +64,7 @@ class FakeSpotify:
         client_id: str = CLIENT_ID,
         client_secret: str | None = CLIENT_SECRET,
         rotate_refresh_tokens: bool = False,
-        access_token_lifetime: int = 3600,
+        access_token_lifetime: float = 3600,
         registered_redirects: tuple[str, ...] = ("http://127.0.0.1/callback",),
     ) -> None:
         self.client_id = client_id
