@@ -3,6 +3,7 @@ restart, through a real Apprise `json://` receiver; a dead receiver disturbs no 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import stat
 from collections.abc import AsyncIterator
@@ -176,3 +177,16 @@ async def test_a_dead_receiver_changes_no_answer_and_is_logged_once(
         assert len(titles) == len(set(titles))
     finally:
         await dead.stop()
+
+
+async def test_two_proxies_on_one_store_send_a_notice_once(
+    notify_settings: Settings, receiver: Receiver, start_proxy: StartProxy, clock: ManualClock
+) -> None:
+    set_days_left(clock, notify_settings, 40)  # nothing due while they start
+    first = await start_proxy(notify_settings, clock)
+    second = await start_proxy(notify_settings, clock)
+    set_days_left(clock, notify_settings, 3)
+    await asyncio.gather(*(check(client) for client in (first, second, first, second)))
+    assert [m["title"] for m in receiver.messages] == [
+        f"Spotify widget on {SITE}: the grant expires in 3 days"
+    ]

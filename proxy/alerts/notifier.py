@@ -15,7 +15,7 @@ from datetime import datetime
 
 from proxy.alerts.apprise_send import deliver
 from proxy.alerts.notices import Notice, expiry_notice, refused_notice
-from proxy.alerts.sent import add_sent, read_sent, sent_record_path
+from proxy.alerts.sent import add_sent, read_sent, record_lock, sent_record_path
 from proxy.clock import Clock
 from proxy.settings import Settings
 from proxy.spotify.events import TokenListener
@@ -37,7 +37,6 @@ class Notifier(TokenListener):
         # Told about every failed delivery (the metrics count them).
         self.on_failure = on_failure
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="notify")
-        self._lock = asyncio.Lock()
         self._failing = False
         self._tasks: set[asyncio.Task[bool]] = set()
 
@@ -57,32 +56,42 @@ class Notifier(TokenListener):
         task.add_done_callback(self._tasks.discard)
 
     async def send_once(self, notice: Notice) -> bool:
-        async with self._lock:  # one read-send-record at a time, so nothing goes out twice
-            loop = asyncio.get_running_loop()
-            if notice.key in await loop.run_in_executor(self._executor, read_sent, self.record):
-                return False
-            outcomes = await loop.run_in_executor(self._executor, deliver, self.urls, notice)
-            failed = outcomes.count(False)
-            if self.on_failure is not None:
-                for _ in range(failed):
-                    self.on_failure()
-            if failed:
-                self._log_failure(failed, len(outcomes))
-            else:
-                self._failing = False
-            if failed == len(outcomes):
-                return False
-            try:
-                await loop.run_in_executor(self._executor, add_sent, self.record, notice.key)
-            except OSError as error:
-                log.error(
-                    "The record of sent notifications %s cannot be written (%s): fix its "
-                    "folder's permissions, or the notice may be sent again after a restart.",
-                    self.record,
-                    error.strerror,
-                )
-            log.info("Notification sent: %s.", notice.title)
-            return True
+        """Send `notice` unless the record has it; True when a service accepted it now."""
+        loop = asyncio.get_running_loop()
+        outcomes = await loop.run_in_executor(self._executor, self._send_once_blocking, notice)
+        if outcomes is None:
+            return False
+        failed = outcomes.count(False)
+        if self.on_failure is not None:
+            for _ in range(failed):
+                self.on_failure()
+        if failed:
+            self._log_failure(failed, len(outcomes))
+        else:
+            self._failing = False
+        if failed == len(outcomes):
+            return False
+        log.info("Notification sent: %s.", notice.title)
+        return True
+
+    def _send_once_blocking(self, notice: Notice) -> list[bool] | None:
+        """Read, send, record under the record's lock (None: already sent). The one worker
+        thread runs these one at a time; the lock covers other processes on the same store."""
+        with record_lock(self.record):
+            if notice.key in read_sent(self.record):
+                return None
+            outcomes = deliver(self.urls, notice)
+            if any(outcomes):
+                try:
+                    add_sent(self.record, notice.key)
+                except OSError as error:
+                    log.error(
+                        "The record of sent notifications %s cannot be written (%s): fix its "
+                        "folder's permissions, or the notice may be sent again after a restart.",
+                        self.record,
+                        error.strerror,
+                    )
+            return outcomes
 
     def _log_failure(self, failed: int, count: int) -> None:
         if self._failing:
