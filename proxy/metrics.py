@@ -2,7 +2,9 @@
 (https://prometheus.io/docs/practices/naming/: `_total` counters, base units such as seconds).
 
 `Metrics` is what the rest of the proxy touches: plain methods, so no other module imports
-prometheus_client. It listens to the token layer like any `TokenListener`.
+prometheus_client. It listens to the token layer like any `TokenListener`. The web layer keeps
+it under `proxy.web.metrics.METRICS` only when SPOTIFY_PROXY_METRICS is set, so a handler that
+counts does `if (metrics := request.app.get(METRICS)) is not None: metrics.stream_opened()`.
 """
 
 from __future__ import annotations
@@ -88,6 +90,12 @@ class Metrics(TokenListener):
 
     def rate_limited_until(self, unix_seconds: float) -> None:
         self.rate_limit_deadline.set(unix_seconds)
+
+    def stream_opened(self) -> None:
+        self.live_streams.inc()
+
+    def stream_closed(self) -> None:
+        self.live_streams.dec()
 
     def notifier_failed(self) -> None:
         self.notifier_failures.inc()

@@ -15,6 +15,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from proxy.clock import ManualClock
+from proxy.metrics import Metrics
 from proxy.settings import Settings
 from proxy.spotify.grant import grant_expires_at
 from tests.conftest import ProxyClient, StartProxy
@@ -183,3 +184,11 @@ async def test_a_refused_grant_a_503_and_a_failing_notifier(
     assert calls(samples, "token", "other") == 1  # 400 invalid_grant
     assert value(samples, "mkdocs_spotify_token_refreshes_total") == 0
     assert dead.secret not in str(samples)
+
+
+def test_the_live_streams_gauge_follows_opens_and_closes() -> None:
+    metrics = Metrics()
+    metrics.stream_opened()
+    metrics.stream_opened()
+    metrics.stream_closed()
+    assert metrics.registry.get_sample_value("mkdocs_spotify_live_streams") == 1
