@@ -25,12 +25,14 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-# Debian's Chromium for the browser tests (Playwright cannot download its own here) and wrk for the
-# benchmark. Installed only when missing; needs root or sudo.
+# Debian's Chromium for the browser tests (Playwright cannot download its own here), wrk for the
+# benchmark, and nginx for the test of the live stream behind a reverse proxy (the test starts its
+# own nginx; the package's service is not needed). Installed only when missing; needs root or sudo.
+NGINX ?= /usr/sbin/nginx
 system:
-	@if [ ! -x $(CHROMIUM) ] || ! command -v wrk >/dev/null; then \
+	@if [ ! -x $(CHROMIUM) ] || ! command -v wrk >/dev/null || [ ! -x $(NGINX) ]; then \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium wrk; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium wrk nginx; \
 	fi
 
 # The example blog with a live widget: the plugin starts a dev proxy inside `mkdocs serve` (demo

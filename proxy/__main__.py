@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 
+from proxy.limits import files_for_streams, raise_open_files_limit
 from proxy.settings import (
     DEFAULT_HOST,
     DEFAULT_PORT,
@@ -42,6 +43,7 @@ def main(host: str, port: int, demo: bool) -> int:
             print(f"mkdocs-spotify proxy: {problem}", file=sys.stderr)
         return EXIT_SETTINGS
     mode = "the demo session" if demo else "Spotify"
+    check_open_files(settings.max_streams)
 
     def listening(_banner: str) -> None:
         # run_app calls this once the socket is bound, so a busy port never reads "Serving".
@@ -97,6 +99,22 @@ def check_notify_urls(settings: Settings) -> None:
     ]
     if problems:
         raise SettingsError(problems)
+
+
+def check_open_files(max_streams: int) -> None:
+    """Raise the open-files limit for the stream cap; one log line when it cannot."""
+    wanted = files_for_streams(max_streams)
+    soft, hard = raise_open_files_limit(wanted)
+    if soft < wanted:
+        log.warning(
+            "The open-files limit is %d (hard limit %d), below the %d that "
+            "SPOTIFY_PROXY_MAX_STREAMS=%d needs: raise it (ulimit -n, or LimitNOFILE= in a "
+            "systemd unit) or lower SPOTIFY_PROXY_MAX_STREAMS; streams beyond it fail to open.",
+            soft,
+            hard,
+            wanted,
+            max_streams,
+        )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -2,9 +2,10 @@
 (https://prometheus.io/docs/practices/naming/: `_total` counters, base units such as seconds).
 
 `Metrics` is what the rest of the proxy touches: plain methods, so no other module imports
-prometheus_client. It listens to the token layer like any `TokenListener`. The web layer keeps
-it under `proxy.web.metrics.METRICS` only when SPOTIFY_PROXY_METRICS is set, so a handler that
-counts does `if (metrics := request.app.get(METRICS)) is not None: metrics.stream_opened()`.
+prometheus_client. It listens to the token layer like any `TokenListener`; gauges that mirror
+a number the proxy already keeps (open streams, the grant's remaining time) read it at each
+scrape. The web layer keeps it under `proxy.web.metrics.METRICS` only when SPOTIFY_PROXY_METRICS
+is set (`request.app.get(METRICS)` is None otherwise).
 """
 
 from __future__ import annotations
@@ -91,11 +92,9 @@ class Metrics(TokenListener):
     def rate_limited_until(self, unix_seconds: float) -> None:
         self.rate_limit_deadline.set(unix_seconds)
 
-    def stream_opened(self) -> None:
-        self.live_streams.inc()
-
-    def stream_closed(self) -> None:
-        self.live_streams.dec()
+    def track_streams(self, open_streams: Callable[[], int]) -> None:
+        """Read the number of open live streams at each scrape."""
+        self.live_streams.set_function(lambda: float(open_streams()))
 
     def notifier_failed(self) -> None:
         self.notifier_failures.inc()

@@ -32,6 +32,15 @@ DEFAULT_UPSTREAM_TIMEOUT = 5.0
 # A visitor with no answer yet waits this long; a minute already means Spotify is down.
 MAX_UPSTREAM_TIMEOUT = 60.0
 
+# Live streams (`/v1/now-playing/stream`) one process holds at most; each is an open file.
+DEFAULT_MAX_STREAMS = 10_000
+MAX_MAX_STREAMS = 1_000_000
+# A comment line every 15 s keeps idle connections open through proxies and load balancers
+# that close silent ones (often after 30-60 s) and shows a reader that went away.
+DEFAULT_STREAM_PING = 15.0
+# A reader whose socket takes no more bytes for this long is dropped (its slot is freed).
+DEFAULT_STREAM_SEND_TIMEOUT = 10.0
+
 # Spotify client ids are 32 lowercase hex characters.
 _CLIENT_ID = re.compile(r"^[0-9a-f]{32}$")
 
@@ -62,6 +71,9 @@ class Settings:
     cache_ttl: float = DEFAULT_CACHE_TTL
     upstream_timeout: float = DEFAULT_UPSTREAM_TIMEOUT
     access_log: bool = False
+    max_streams: int = DEFAULT_MAX_STREAMS
+    stream_ping: float = DEFAULT_STREAM_PING
+    stream_send_timeout: float = DEFAULT_STREAM_SEND_TIMEOUT
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
     demo: bool = False
@@ -194,6 +206,20 @@ def load_settings(
         "seconds, at least 0.1 and at most 60 (a visitor with no answer yet waits that long)",
         problems,
     )
+    max_streams = _number(
+        get("SPOTIFY_PROXY_MAX_STREAMS"),
+        DEFAULT_MAX_STREAMS,
+        "SPOTIFY_PROXY_MAX_STREAMS",
+        0,
+        MAX_MAX_STREAMS,
+        "live streams, a whole number from 0 (no streams: widgets poll) to 1000000",
+        problems,
+    )
+    if not float(max_streams).is_integer():
+        problems.append(
+            f"SPOTIFY_PROXY_MAX_STREAMS is {get('SPOTIFY_PROXY_MAX_STREAMS')!r}: set it to a "
+            "whole number of live streams such as 10000."
+        )
     access_log = (get("SPOTIFY_PROXY_ACCESS_LOG") or "").lower() in {"1", "true", "yes", "on"}
 
     if not 0 < port < 65536:
@@ -217,6 +243,7 @@ def load_settings(
         cache_ttl=cache_ttl,
         upstream_timeout=upstream_timeout,
         access_log=access_log,
+        max_streams=int(max_streams),
         host=host,
         port=port,
         demo=demo,

@@ -15,7 +15,6 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from proxy.clock import ManualClock
-from proxy.metrics import Metrics
 from proxy.settings import Settings
 from proxy.spotify.grant import grant_expires_at
 from tests.conftest import ProxyClient, StartProxy
@@ -23,6 +22,7 @@ from tests.fakes import payloads
 from tests.fakes.net import free_port
 from tests.fakes.receiver import Receiver
 from tests.fakes.spotify import FakeSpotify, Reply
+from tests.fakes.sse import EventReader
 
 PLAYING = "/me/player/currently-playing"
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
@@ -186,9 +186,17 @@ async def test_a_refused_grant_a_503_and_a_failing_notifier(
     assert dead.secret not in str(samples)
 
 
-def test_the_live_streams_gauge_follows_opens_and_closes() -> None:
-    metrics = Metrics()
-    metrics.stream_opened()
-    metrics.stream_opened()
-    metrics.stream_closed()
-    assert metrics.registry.get_sample_value("mkdocs_spotify_live_streams") == 1
+async def test_the_live_streams_gauge_counts_open_streams(
+    metrics_settings: Settings, start_proxy: StartProxy
+) -> None:
+    # A real clock drives the streams; a short ping notices a reader that left.
+    client = await start_proxy(replace(metrics_settings, cache_ttl=0.5, stream_ping=0.2))
+    response = await client.get("/v1/now-playing/stream")
+    try:
+        assert response.status == 200
+        await EventReader(response).next()  # the stream is open
+        samples = await scrape(metrics_settings)
+        assert value(samples, "mkdocs_spotify_live_streams") == 1
+    finally:
+        response.close()
+    await eventually(metrics_settings, lambda s: value(s, "mkdocs_spotify_live_streams") == 0)

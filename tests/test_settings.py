@@ -49,6 +49,7 @@ def test_every_variable_is_read() -> None:
             "SPOTIFY_PROXY_CACHE_TTL": "2.5",
             "SPOTIFY_PROXY_UPSTREAM_TIMEOUT": "1.5",
             "SPOTIFY_PROXY_ACCESS_LOG": "true",
+            "SPOTIFY_PROXY_MAX_STREAMS": "2500",
         },
         host="0.0.0.0",
         port=9000,
@@ -61,6 +62,7 @@ def test_every_variable_is_read() -> None:
     assert settings.allowed_origins == ("https://blog.example.com", "http://127.0.0.1:8000")
     assert (settings.cache_ttl, settings.upstream_timeout) == (2.5, 1.5)
     assert settings.access_log
+    assert settings.max_streams == 2500
     assert (settings.host, settings.port) == ("0.0.0.0", 9000)
 
 
@@ -86,6 +88,9 @@ def test_demo_needs_no_client_id() -> None:
         ({"SPOTIFY_PROXY_UPSTREAM_TIMEOUT": "0"}, "SPOTIFY_PROXY_UPSTREAM_TIMEOUT"),
         ({"SPOTIFY_PROXY_CACHE_TTL": "3601"}, "at most 3600 (an older answer is no longer"),
         ({"SPOTIFY_PROXY_UPSTREAM_TIMEOUT": "61"}, "at most 60 (a visitor with no answer yet"),
+        ({"SPOTIFY_PROXY_MAX_STREAMS": "-1"}, "SPOTIFY_PROXY_MAX_STREAMS is '-1'"),
+        ({"SPOTIFY_PROXY_MAX_STREAMS": "many"}, "a whole number from 0"),
+        ({"SPOTIFY_PROXY_MAX_STREAMS": "10.5"}, "whole number of live streams"),
         ({"SPOTIFY_PROXY_ALLOWED_ORIGINS": "blog.example.com"}, "not an origin"),
         ({"SPOTIFY_PROXY_ALLOWED_ORIGINS": "https://b.example/path"}, "not an origin"),
         ({"SPOTIFY_PROXY_ALLOWED_ORIGINS": "null"}, "not an origin"),

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One rendered answer: compact JSON bytes and their ETag, computed once."""
+
+    body: bytes = field(repr=False)
+    etag: str
 
 
 def compact_json(data: Any) -> bytes:
@@ -16,3 +26,9 @@ def compact_json(data: Any) -> bytes:
 
 def strong_etag(body: bytes) -> str:
     return '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
+
+
+def render_json(value: Mapping[str, object], stale: bool) -> Answer:
+    """A JSON object answer with its `stale` flag set, as bytes and their ETag."""
+    body = compact_json({**value, "stale": stale})
+    return Answer(body, strong_etag(body))

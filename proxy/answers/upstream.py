@@ -11,23 +11,22 @@ from typing import Any
 
 from proxy.answers.cache import Fetch
 from proxy.answers.demo import DemoSession
-from proxy.answers.nowplaying import NormaliseError, normalise
+from proxy.answers.nowplaying import NormaliseError, NowPlaying, normalise
 from proxy.clock import Clock
 from proxy.spotify.errors import UpstreamError
 
 Source = Callable[[], Awaitable[tuple[int, Any]]]
 
 
-def normalised(source: Source, clock: Clock) -> Fetch:
-    """The cache's fetch: one upstream reply, normalised, as a JSON-ready dict."""
+def normalised(source: Source, clock: Clock) -> Fetch[NowPlaying]:
+    """The cache's fetch: one upstream reply, normalised to the typed answer."""
 
-    async def fetch() -> dict[str, Any]:
+    async def fetch() -> NowPlaying:
         status, payload = await source()
         try:
-            answer = normalise(status, payload, clock.epoch_ms())
+            return normalise(status, payload, clock.epoch_ms())
         except NormaliseError as error:
             raise UpstreamError(f"Spotify's answer could not be read ({error})") from None
-        return dict(answer)
 
     return fetch
 

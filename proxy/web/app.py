@@ -12,7 +12,11 @@ import aiohttp
 from aiohttp import web
 
 from proxy.alerts.notifier import Notifier
-from proxy.answers.cache import NowPlayingCache
+from proxy.answers.cache import AnswerCache
+from proxy.answers.changes import matters
+from proxy.answers.encoding import render_json
+from proxy.answers.last_played import carry_last_played
+from proxy.answers.nowplaying import NowPlaying
 from proxy.answers.upstream import demo_source, normalised
 from proxy.clock import Clock
 from proxy.settings import Settings
@@ -21,9 +25,11 @@ from proxy.spotify.tokens import AccessTokens
 from proxy.web.grant_watch import grant_watch_context
 from proxy.web.handlers import Handlers
 from proxy.web.metrics import client_traces, install_metrics
+from proxy.web.stream import StreamHandler, StreamHub
 
 SETTINGS = web.AppKey("settings", Settings)
-CACHE = web.AppKey("cache", NowPlayingCache)
+CACHE: web.AppKey[AnswerCache[NowPlaying]] = web.AppKey("cache")
+STREAMS: web.AppKey[StreamHub[NowPlaying]] = web.AppKey("streams")
 TOKENS = web.AppKey("tokens", AccessTokens)
 
 
@@ -40,34 +46,47 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
         source = SpotifyClient(settings, tokens).currently_playing
         app.cleanup_ctx.append(_client_session)
         app.cleanup_ctx.append(_store_watch)
-    cache = NowPlayingCache(
+    cache = AnswerCache(
         normalised(source, clock),
+        render_json,
         ttl=settings.cache_ttl,
         wait_timeout=settings.upstream_timeout,
         clock=clock,
+        steps=[carry_last_played],
     )
     app[CACHE] = cache
+    hub = StreamHub(cache, matters, limit=settings.max_streams)
+    app[STREAMS] = hub
+    app.cleanup_ctx.append(_drive_streams)
+    app.on_shutdown.append(_close_streams)
     app.on_cleanup.append(_close_cache)
-    metrics = install_metrics(app, settings, clock, cache, tokens)
+    metrics = install_metrics(app, settings, clock, cache, tokens, lambda: hub.count)
     if tokens is not None:
         failed = metrics.notifier_failed if metrics else None
         notifier = Notifier(settings, clock, failed) if settings.notify_urls else None
         app.cleanup_ctx.append(grant_watch_context(tokens, notifier))
-    _add_routes(app.router, Handlers(settings.allowed_origins, cache, tokens))
+    stream = StreamHandler(
+        hub,
+        settings.allowed_origins,
+        ping_interval=settings.stream_ping,
+        send_timeout=settings.stream_send_timeout,
+    )
+    _add_routes(app.router, Handlers(settings.allowed_origins, cache, tokens), stream)
     return app
 
 
-def _add_routes(router: web.UrlDispatcher, h: Handlers) -> None:
+def _add_routes(router: web.UrlDispatcher, h: Handlers, stream: StreamHandler[NowPlaying]) -> None:
     # Handlers answer 404/405 themselves so every error is JSON without a middleware on the
     # hot path.
-    for path, handler in (
-        ("/v1/now-playing", h.now_playing),
-        ("/healthz", h.healthz),
-        ("/readyz", h.readyz),
+    for path, get, head in (
+        ("/v1/now-playing", h.now_playing, h.now_playing),
+        ("/v1/now-playing/stream", stream.stream, stream.head),
+        ("/healthz", h.healthz, h.healthz),
+        ("/readyz", h.readyz, h.readyz),
     ):
         resource = router.add_resource(path)
-        resource.add_route("GET", handler)
-        resource.add_route("HEAD", handler)
+        resource.add_route("GET", get)
+        resource.add_route("HEAD", head)
         resource.add_route("OPTIONS", h.preflight)
         resource.add_route("*", h.method_not_allowed)
     router.add_route("*", "/{tail:.*}", h.not_found)
@@ -75,6 +94,19 @@ def _add_routes(router: web.UrlDispatcher, h: Handlers) -> None:
 
 async def _close_cache(app: web.Application) -> None:
     await app[CACHE].close()
+
+
+async def _drive_streams(app: web.Application) -> AsyncIterator[None]:
+    task = asyncio.create_task(app[STREAMS].drive())
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def _close_streams(app: web.Application) -> None:
+    """End the streams when the app stops; shutdown would otherwise wait on them."""
+    app[STREAMS].close()
 
 
 async def _client_session(app: web.Application) -> AsyncIterator[None]:

@@ -8,8 +8,9 @@ from typing import Any
 
 from aiohttp import web
 
-from proxy.answers.cache import Answer, NowPlayingCache
-from proxy.answers.encoding import compact_json
+from proxy.answers.cache import AnswerCache
+from proxy.answers.encoding import Answer, compact_json
+from proxy.answers.nowplaying import NowPlaying
 from proxy.spotify.errors import Forbidden, GrantDead, Unauthorized, UpstreamError
 from proxy.spotify.grant import days_left, grant_expires_at
 from proxy.spotify.tokens import AccessTokens
@@ -26,6 +27,7 @@ from proxy.web.http import (
 log = logging.getLogger(__name__)
 
 UNEXPECTED = "The readiness check failed unexpectedly: the proxy's log names the error."
+OVERDUE = "Spotify is slow to answer; the last answer is served as stale until it does."
 UNAVAILABLE = compact_json({"error": "Spotify status is unavailable right now."})
 
 
@@ -44,7 +46,10 @@ class Handlers:
     """Bound to one app's CORS allow-list, cache and (outside demo mode) token cache."""
 
     def __init__(
-        self, allowed: tuple[str, ...], cache: NowPlayingCache, tokens: AccessTokens | None
+        self,
+        allowed: tuple[str, ...],
+        cache: AnswerCache[NowPlaying],
+        tokens: AccessTokens | None,
     ) -> None:
         self.allowed = allowed
         self.cache = cache
@@ -109,10 +114,15 @@ class Handlers:
         body: dict[str, Any] = {"status": "ok" if problem is None else "unavailable"}
         if problem is not None:
             body["reason"] = problem
-        # Not a readiness failure (stale answers still flow) but the first thing to look at.
-        body["upstream"] = "live" if failure is None else "stale"
+        # Not a readiness failure (stale answers still flow) but the first thing to look at. A
+        # call that has outlasted a visitor's patience counts as stale too: visitors get the last
+        # answer marked stale while it goes on, so the readiness check says the same.
+        overdue = self.cache.overdue
+        body["upstream"] = "live" if failure is None and not overdue else "stale"
         if failure is not None and str(failure) != problem:
             body["upstream_problem"] = str(failure)
+        elif failure is None and overdue:
+            body["upstream_problem"] = OVERDUE
         body.update(grant_report(status.authorized_at, self.tokens.clock.now()))
         return body, problem is None
 

@@ -12,12 +12,13 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from types import SimpleNamespace
+from typing import Any
 
 import aiohttp
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from proxy.answers.cache import NowPlayingCache
+from proxy.answers.cache import AnswerCache
 from proxy.clock import Clock
 from proxy.metrics import Metrics, call_outcome
 from proxy.settings import Settings
@@ -41,8 +42,9 @@ def install_metrics(
     app: web.Application,
     settings: Settings,
     clock: Clock,
-    cache: NowPlayingCache,
+    cache: AnswerCache[Any],
     tokens: AccessTokens | None,
+    open_streams: Callable[[], int],
 ) -> Metrics | None:
     """Wire metrics into `app` when SPOTIFY_PROXY_METRICS is set; None (and no cost) otherwise."""
     if settings.metrics_listen is None:
@@ -50,6 +52,7 @@ def install_metrics(
     metrics = app[METRICS] = Metrics()
     app[TRACES] = [spotify_trace(metrics, settings, clock)]
     app.on_response_prepare.append(answer_counter(metrics, cache))
+    metrics.track_streams(open_streams)
     if tokens is not None:
         tokens.events.listeners.append(metrics)
         metrics.track_grant(grant_remaining(tokens, clock))
@@ -103,7 +106,7 @@ def spotify_trace(metrics: Metrics, settings: Settings, clock: Clock) -> aiohttp
 
 
 def answer_counter(
-    metrics: Metrics, cache: NowPlayingCache
+    metrics: Metrics, cache: AnswerCache[Any]
 ) -> Callable[[web.Request, web.StreamResponse], Awaitable[None]]:
     async def count(request: web.Request, response: web.StreamResponse) -> None:
         if request.path != ANSWER_PATH or request.method not in ("GET", "HEAD"):
