@@ -11,20 +11,23 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-import apprise
-
 from proxy.alerts.notices import Notice
 
+# Set before Apprise is imported: the logger object is the one Apprise will use.
 logging.getLogger("apprise").disabled = True
 
 
 def unusable_urls(urls: Sequence[str]) -> list[int]:
     """Positions (from 1) of the URLs Apprise does not understand."""
+    import apprise  # only a proxy with SPOTIFY_PROXY_NOTIFY loads it
+
     return [number for number, url in enumerate(urls, 1) if not apprise.Apprise().add(url)]
 
 
 def deliver(urls: Sequence[str], notice: Notice) -> list[bool]:
     """Send `notice` to each URL; True where the service accepted it."""
+    import apprise
+
     outcomes = []
     for url in urls:
         service = apprise.Apprise()
