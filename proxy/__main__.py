@@ -16,6 +16,7 @@ from proxy.settings import (
     read_environment,
 )
 from proxy.spotify.errors import StoreError
+from proxy.spotify.grant_store import FileGrantStore
 from proxy.spotify.store import read_store
 
 log = logging.getLogger("proxy")
@@ -47,7 +48,9 @@ def main(host: str, port: int, demo: bool) -> int:
 
     def listening(_banner: str) -> None:
         # run_app calls this once the socket is bound, so a busy port never reads "Serving".
-        log.info("Serving %s on http://%s:%d/v1/now-playing", mode, host, port)
+        # The base URL, not the endpoint: it is what goes into the plugin's proxy_url.
+        base = f"http://{'[' + host + ']' if ':' in host else host}:{port}"
+        log.info("Serving %s on %s (the plugin's proxy_url is this base URL).", mode, base)
 
     try:
         web.run_app(
@@ -71,9 +74,11 @@ def main(host: str, port: int, demo: bool) -> int:
 
 
 def check_credentials(settings: Settings) -> None:
-    """Refuse to start without any refresh token, or with an unreadable store."""
+    """Refuse to start without any refresh token, with an unreadable store, or with a store
+    whose folder cannot lock (processes sharing it would spend each other's tokens)."""
     try:
         stored = read_store(settings.token_store)
+        FileGrantStore(settings.token_store).check_lockable()
     except StoreError as error:
         raise SettingsError([str(error)]) from None
     if stored is None and settings.refresh_token is None:

@@ -1,21 +1,27 @@
-"""Tiny MkDocs projects written into a temp dir and built with the real `mkdocs build`.
+"""Tiny MkDocs projects written into a temp dir and built with the real MkDocs.
 
 Generic on purpose: build tests use it for the plugin, browser tests use it to get a real site with
-the real widget in it. A build runs as a subprocess (what an owner runs), with the MkDocs 2 banners
-switched off so stderr holds only what MkDocs and our plugin say.
+the real widget in it. `build` runs MkDocs in this process (`load_config` + `build`, as
+mkdocstrings' tests do) and returns what MkDocs logged; `build_cli` runs the `mkdocs build`
+command, for the few tests about the command itself (strict mode, `!ENV`, exit codes).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
+from mkdocs.commands.build import build as mkdocs_build
+from mkdocs.config import load_config
+from mkdocs.exceptions import MkDocsException
 
 # Pages at three depths, so relative asset paths are exercised at every level.
 DEFAULT_PAGES: dict[str, str] = {
@@ -27,6 +33,8 @@ DEFAULT_PAGES: dict[str, str] = {
 QUIET_ENV = {"NO_MKDOCS_2_WARNING": "1", "DISABLE_MKDOCS_2_WARNING": "true"}
 
 UNSET: Any = object()
+# `.test` is reserved for testing (RFC 2606); the plugin warns about the example.com family.
+PROXY_URL = "https://proxy.blog.test"
 
 
 @dataclass(frozen=True)
@@ -84,7 +92,7 @@ def write_site(
     things YAML dumping cannot write, like `!ENV` tags.
     """
     if spotify is UNSET:
-        spotify = {"proxy_url": "https://proxy.example.com"}
+        spotify = {"proxy_url": PROXY_URL}
     if plugins is None:
         plugins = ["search"]
         if spotify is not None:
@@ -117,8 +125,10 @@ def mkdocs_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     return {**os.environ, **QUIET_ENV, **(extra or {})}
 
 
-def build(site: Site, *, strict: bool = False, env: Mapping[str, str] | None = None) -> BuildResult:
-    """Run the real `mkdocs build` on `site` (from its folder, as an owner would)."""
+def build_cli(
+    site: Site, *, strict: bool = False, env: Mapping[str, str] | None = None
+) -> BuildResult:
+    """Run the real `mkdocs build` command on `site` (from its folder, as an owner would)."""
     command = [sys.executable, "-m", "mkdocs", "build", "--clean", "-f", str(site.config_file)]
     command += ["-d", str(site.site_dir)]
     if strict:
@@ -133,6 +143,57 @@ def build(site: Site, *, strict: bool = False, env: Mapping[str, str] | None = N
         check=False,
     )
     return BuildResult(site, done.returncode, done.stdout, done.stderr)
+
+
+class _Lines(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(f"{record.levelname} - {record.getMessage()}")
+
+
+@contextmanager
+def _environment(extra: Mapping[str, str]) -> Iterator[None]:
+    saved = dict(os.environ)
+    os.environ.update(extra)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def build(site: Site, *, strict: bool = False, env: Mapping[str, str] | None = None) -> BuildResult:
+    """Build `site` in this process, with the plugin events the `mkdocs build` command sends.
+
+    `returncode` is 1 where the command would exit 1 (a MkDocs error, config errors included), and
+    `stderr` holds MkDocs' log lines (`LEVEL - message`) and that error's message.
+    """
+    lines = _Lines()
+    logger = logging.getLogger("mkdocs")
+    level = logger.level
+    logger.addHandler(lines)
+    logger.setLevel(logging.INFO)
+    returncode = 0
+    try:
+        with _environment({**QUIET_ENV, **(env or {})}):
+            config = load_config(
+                config_file=str(site.config_file), site_dir=str(site.site_dir), strict=strict
+            )
+            config.plugins.on_startup(command="build", dirty=False)
+            try:
+                mkdocs_build(config)
+            finally:
+                config.plugins.on_shutdown()
+    except MkDocsException as error:
+        lines.lines.append(f"ERROR - {error}")
+        returncode = 1
+    finally:
+        logger.removeHandler(lines)
+        logger.setLevel(level)
+    return BuildResult(site, returncode, "", "\n".join(lines.lines))
 
 
 def build_site(root: Path, **options: Any) -> Site:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from mkdocs_spotify.plugin.plugin import ASSETS
-from tests.sites import Site, build, build_site, write_site
+from tests.sites import Site, build, build_cli, build_site, write_site
 
 SCRIPT = "assets/spotify/spotify-now-playing.js"
 STYLESHEET = "assets/spotify/spotify-now-playing.css"
@@ -94,7 +94,7 @@ def test_every_page_has_one_widget_in_the_footer_with_working_asset_links(
         page = parse(path.read_text(encoding="utf-8"))
         assert len(page.widgets) == 1, path
         assert in_footer(page.widgets[0], theme), (path, page.widgets[0].ancestors)
-        assert page.widgets[0].attributes["proxy-url"] == "https://proxy.example.com"
+        assert page.widgets[0].attributes["proxy-url"] == "https://proxy.blog.test"
 
         ours = [s for s in page.scripts if (s["src"] or "").endswith("spotify-now-playing.js")]
         assert len(ours) == 1, path
@@ -122,7 +122,7 @@ def test_material_widget_sits_after_the_copyright(tmp_path: Path) -> None:
 def test_attributes_reflect_the_options_and_are_escaped(tmp_path: Path) -> None:
     hostile = '"><script>alert(1)</script>'
     options = {
-        "proxy_url": "https://proxy.example.com/base/",
+        "proxy_url": "https://proxy.blog.test/base/",
         "when_idle": "message",
         "album_art": False,
         "progress_bar": False,
@@ -136,7 +136,7 @@ def test_attributes_reflect_the_options_and_are_escaped(tmp_path: Path) -> None:
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;" in html
     assert parse(html).widgets[0].attributes == {
-        "proxy-url": "https://proxy.example.com/base",
+        "proxy-url": "https://proxy.blog.test/base",
         "idle": "message",
         "art": "off",
         "progress": "off",
@@ -165,13 +165,13 @@ def test_proxy_url_from_the_environment(tmp_path: Path) -> None:
         tmp_path,
         plugins=["search"],
         # Appended right after the dumped `plugins:` list, the last key.
-        extra_yaml='- spotify:\n    proxy_url: !ENV [SPOTIFY_PROXY_URL, "https://fallback.example"]\n',
+        extra_yaml='- spotify:\n    proxy_url: !ENV [SPOTIFY_PROXY_URL, "https://fallback.blog.test"]\n',
     )
 
-    result = build(site, env={"SPOTIFY_PROXY_URL": "https://from-env.example"})
+    result = build_cli(site, env={"SPOTIFY_PROXY_URL": "https://from-env.blog.test"})
 
     assert result.returncode == 0, result.output
-    assert 'proxy-url="https://from-env.example"' in site.html("index.html")
+    assert 'proxy-url="https://from-env.blog.test"' in site.html("index.html")
 
 
 def test_a_selector_placement_goes_to_the_end_of_body(tmp_path: Path) -> None:
@@ -218,7 +218,7 @@ def test_the_example_site_builds_with_the_widget(tmp_path: Path) -> None:
     shutil.copytree(example, tmp_path, dirs_exist_ok=True, ignore=shutil.ignore_patterns("site"))
     site = Site(tmp_path)
 
-    result = build(site, strict=True, env={"SPOTIFY_PROXY_URL": "https://proxy.example.com"})
+    result = build(site, strict=True, env={"SPOTIFY_PROXY_URL": "https://proxy.blog.test"})
 
     assert result.returncode == 0, result.output
     pages = site.html_files()
@@ -226,7 +226,7 @@ def test_the_example_site_builds_with_the_widget(tmp_path: Path) -> None:
     for path in pages:
         text = path.read_text(encoding="utf-8")
         assert len(re.findall("<spotify-now-playing", text)) == 1, path
-        assert 'proxy-url="https://proxy.example.com"' in text, path
+        assert 'proxy-url="https://proxy.blog.test"' in text, path
     assert (site.site_dir / SCRIPT).is_file()
 
 

@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 import json
+import logging
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
+from mkdocs.plugins import get_plugin_logger
 
-from mkdocs_spotify.plugin.devproxy import DevProxy, DevProxyError, dev_settings, serve_origins
+from mkdocs_spotify.plugin.devproxy import (
+    DevProxy,
+    DevProxyError,
+    dev_settings,
+    forward_proxy_logs,
+    serve_origins,
+    stop_forwarding,
+)
+from proxy.answers.cache import AnswerCache
+from proxy.answers.encoding import render_json
+from proxy.clock import ManualClock
 from proxy.settings import Settings
+from proxy.spotify.errors import UpstreamError
 from tests.fakes.spotify import CLIENT_ID
 
 
@@ -21,10 +35,50 @@ def test_no_credentials_means_demo(tmp_path: Path) -> None:
     assert settings.demo and problems == []
 
 
-def test_a_client_id_alone_is_not_an_account(tmp_path: Path) -> None:
-    env = {"SPOTIFY_CLIENT_ID": CLIENT_ID, "SPOTIFY_TOKEN_STORE": str(tmp_path / "missing.json")}
+def test_a_client_id_alone_is_not_an_account_and_says_how_to_log_in(tmp_path: Path) -> None:
+    store = tmp_path / "missing.json"
+    env = {"SPOTIFY_CLIENT_ID": CLIENT_ID, "SPOTIFY_TOKEN_STORE": str(store)}
 
-    assert dev_settings(env, env_file=None)[0].demo
+    settings, problems = dev_settings(env, env_file=None)
+
+    assert settings.demo
+    assert problems == [
+        "SPOTIFY_CLIENT_ID is set but there is no refresh token (no SPOTIFY_REFRESH_TOKEN, "
+        f"no token store at {store}): run `mkdocs-spotify login`, then restart mkdocs serve; "
+        "until then the widget shows the demo session."
+    ]
+
+
+def test_the_proxys_log_lines_carry_mkdocs_prefix_while_forwarded(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    target = get_plugin_logger("mkdocs_spotify.plugin.plugin")
+    caplog.set_level(logging.INFO)
+    handler = forward_proxy_logs(target)
+    try:
+        logging.getLogger("proxy.answers.cache").info("Spotify answers again.")
+    finally:
+        stop_forwarding(handler)
+    logging.getLogger("proxy.answers.cache").warning("after")
+
+    forwarded = [r for r in caplog.records if r.name == target.logger.name]
+    assert [r.getMessage() for r in forwarded] == ["mkdocs_spotify: Spotify answers again."]
+    assert [r.name for r in caplog.records if r.getMessage() == "after"] == ["proxy.answers.cache"]
+    assert logging.getLogger("proxy").handlers == []
+
+
+async def test_a_failure_with_no_answer_yet_does_not_claim_to_serve_one(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def failing() -> dict[str, Any]:
+        raise UpstreamError("Spotify answered 503")
+
+    cache = AnswerCache(failing, render_json, ttl=5, wait_timeout=1, clock=ManualClock())
+
+    assert await cache.get() is None
+
+    messages = [r.getMessage() for r in caplog.records if r.name == "proxy.answers.cache"]
+    assert messages == ["Spotify answered 503; no answer to serve yet."]
 
 
 def test_client_id_and_refresh_token_mean_the_owners_account(tmp_path: Path) -> None:

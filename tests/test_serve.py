@@ -24,7 +24,7 @@ import pytest
 from tests.fakes import payloads
 from tests.fakes.browser import chromium
 from tests.fakes.net import free_port
-from tests.fakes.spotify import FakeSpotify, Reply
+from tests.fakes.spotify import CLIENT_ID, FakeSpotify, Reply
 from tests.processes import clean_env, default_sigint
 from tests.sites import Site, mkdocs_env, write_site
 
@@ -122,11 +122,18 @@ def serve_env(tmp_path: Path, extra: Mapping[str, str] | None = None) -> dict[st
 def test_serve_runs_one_demo_dev_proxy_that_survives_rebuilds_and_stops(tmp_path: Path) -> None:
     # No proxy_url: serving does not need one.
     site = write_site(tmp_path / "site", spotify={})
+    # A client id without a refresh token: the demo, and a line saying what is missing.
+    env = serve_env(tmp_path, {"SPOTIFY_CLIENT_ID": CLIENT_ID})
 
-    with mkdocs_serve(site, serve_env(tmp_path)) as serve:
+    with mkdocs_serve(site, env) as serve:
         proxy_url = serve.widget_proxy_url()
         announced = DEV_PROXY_LINE.findall(serve.output())
         assert announced == [(proxy_url, announced[0][1], "demo session, no Spotify account")]
+        assert re.search(
+            r"WARNING +- +mkdocs_spotify: SPOTIFY_CLIENT_ID is set but there is no refresh token "
+            r".*run `mkdocs-spotify login`",
+            serve.output(),
+        ), serve.output()
         dev_port = int(announced[0][1])
         assert serve.widget_proxy_url("posts/2026/listening/") == proxy_url
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 import threading
 from collections.abc import Mapping
 from pathlib import Path
@@ -72,7 +73,42 @@ def dev_settings(
         return Settings(host=HOST, demo=True), error.problems
     if has_credentials(env, settings):
         return dataclasses.replace(settings, demo=False), []
+    if env.get("SPOTIFY_CLIENT_ID", "").strip():
+        return settings, [
+            "SPOTIFY_CLIENT_ID is set but there is no refresh token (no SPOTIFY_REFRESH_TOKEN, "
+            f"no token store at {settings.token_store}): run `mkdocs-spotify login`, then restart "
+            "mkdocs serve; until then the widget shows the demo session."
+        ]
     return settings, []
+
+
+class ToLogger(logging.Handler):
+    """Passes the proxy's log records to `target` (MkDocs' plugin logger, with its prefix)."""
+
+    def __init__(self, target: logging.LoggerAdapter[logging.Logger]) -> None:
+        super().__init__()
+        self.target = target
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.target.log(record.levelno, record.getMessage())
+
+
+def forward_proxy_logs(target: logging.LoggerAdapter[logging.Logger]) -> ToLogger:
+    """Send the `proxy` logger's lines through `target` until `stop_forwarding` is called, so
+    they read like MkDocs' own lines (`INFO - mkdocs_spotify: ...`) at MkDocs' verbosity."""
+    handler = ToLogger(target)
+    source = logging.getLogger("proxy")
+    source.addHandler(handler)
+    source.setLevel(target.logger.getEffectiveLevel())
+    source.propagate = False
+    return handler
+
+
+def stop_forwarding(handler: ToLogger) -> None:
+    source = logging.getLogger("proxy")
+    source.removeHandler(handler)
+    source.setLevel(logging.NOTSET)
+    source.propagate = True
 
 
 class DevProxy:

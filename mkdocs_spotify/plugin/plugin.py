@@ -7,21 +7,22 @@ in `devproxy.py` (imported only by `mkdocs serve`: a build never loads aiohttp's
 from __future__ import annotations
 
 import dataclasses
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from mkdocs.config.config_options import ExtraScriptValue
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
 from mkdocs_spotify.plugin.config import SpotifyConfig
-from mkdocs_spotify.plugin.widget import insert_widget, widget_attributes, widget_element
+from mkdocs_spotify.plugin.widget import place_widget, read_page, widget_attributes, widget_element
 
 if TYPE_CHECKING:
-    from mkdocs_spotify.plugin.devproxy import DevProxy
+    from mkdocs_spotify.plugin.devproxy import DevProxy, ToLogger
 
 log = get_plugin_logger(__name__)
 
@@ -30,9 +31,9 @@ SCRIPT = "assets/spotify/spotify-now-playing.js"
 STYLESHEET = "assets/spotify/spotify-now-playing.css"
 
 MISSING_PROXY_URL = (
-    "The spotify plugin needs proxy_url to build: set it to your proxy's base URL in mkdocs.yml, "
-    'e.g. `proxy_url: !ENV [SPOTIFY_PROXY_URL, "https://spotify-proxy.example.com"]`, '
-    "or switch the plugin off with `enabled: false`."
+    "The spotify plugin needs proxy_url to build: set SPOTIFY_PROXY_URL to your proxy's base URL "
+    "for `proxy_url: !ENV SPOTIFY_PROXY_URL`, or write the URL in mkdocs.yml, or switch the plugin "
+    "off with `enabled: false`."
 )
 
 MIXED_CONTENT = (
@@ -47,22 +48,29 @@ class SpotifyPlugin(BasePlugin[SpotifyConfig]):  # type: ignore[no-untyped-call]
         # proxy starts once.
         self.serving = False
         self.dev_proxy: DevProxy | None = None
-        self.element = ""
+        self.forwarding: ToLogger | None = None
+        self.proxy_url = ""
+        self.elements: dict[str, str] = {}  # by page language
 
     def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"], dirty: bool) -> None:
         self.serving = command == "serve"
 
     def on_shutdown(self) -> None:
         if self.dev_proxy is not None:
+            from mkdocs_spotify.plugin.devproxy import stop_forwarding
+
             self.dev_proxy.stop()
             self.dev_proxy = None
             log.info("Dev proxy stopped.")
+            if self.forwarding is not None:
+                stop_forwarding(self.forwarding)
+                self.forwarding = None
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         if not self.config.enabled:
             return None
-        proxy_url = self._proxy_url(config)
-        self.element = widget_element(widget_attributes(self.config, proxy_url))
+        self.proxy_url = self._proxy_url(config)
+        self.elements = {}
         if STYLESHEET not in map(str, config.extra_css):
             config.extra_css.append(STYLESHEET)
         if SCRIPT not in map(str, config.extra_javascript):
@@ -88,18 +96,45 @@ class SpotifyPlugin(BasePlugin[SpotifyConfig]):  # type: ignore[no-untyped-call]
             )
         return files
 
+    # Early, so the element is in place before minifiers (listed first, as owners append plugins)
+    # rewrite the page.
+    @event_priority(50)
     def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str | None:
-        if not self.config.enabled:
+        if not self.config.enabled or self._skipped(page.file.src_uri, _template_of(page)):
             return None
-        return insert_widget(output, self.element, self.config.placement)
+        return self._insert(output)
 
+    @event_priority(50)
     def on_post_template(
         self, output_content: str, /, *, template_name: str, config: MkDocsConfig
     ) -> str | None:
         # 404.html (and readthedocs' search.html) are templates, not pages: no on_post_page.
         if not self.config.enabled or not template_name.endswith(".html"):
             return None
-        return insert_widget(output_content, self.element, self.config.placement)
+        if self._skipped(None, template_name):
+            return None
+        return self._insert(output_content)
+
+    def _insert(self, html: str) -> str | None:
+        shape = read_page(html)
+        # A page that does not link the script (a hand-written static template, say) would show
+        # an inert box.
+        if shape.has_widget or not shape.links_script:
+            return None
+        return place_widget(html, shape, self._element(shape.lang), self.config.placement)
+
+    def _element(self, lang: str) -> str:
+        if lang not in self.elements:
+            labels = self.config.labels.for_language(lang)
+            attributes = widget_attributes(self.config, self.proxy_url, labels)
+            self.elements[lang] = widget_element(attributes)
+        return self.elements[lang]
+
+    def _skipped(self, src_uri: str | None, template: str) -> bool:
+        skip = self.config.skip
+        if src_uri is not None and any(fnmatchcase(src_uri, glob) for glob in skip.pages):
+            return True
+        return any(fnmatchcase(template, glob) for glob in skip.templates)
 
     def _proxy_url(self, config: MkDocsConfig) -> str:
         if self.serving and self.config.dev_proxy:
@@ -119,7 +154,9 @@ class SpotifyPlugin(BasePlugin[SpotifyConfig]):  # type: ignore[no-untyped-call]
             DevProxy,
             DevProxyError,
             dev_settings,
+            forward_proxy_logs,
             serve_origins,
+            stop_forwarding,
         )
 
         settings, problems = dev_settings()
@@ -132,11 +169,19 @@ class SpotifyPlugin(BasePlugin[SpotifyConfig]):  # type: ignore[no-untyped-call]
             allowed_origins=settings.allowed_origins + serve_origins(config.site_url),
         )
         proxy = DevProxy(settings)
+        self.forwarding = forward_proxy_logs(log)
         try:
             proxy.start()
         except DevProxyError as error:
+            stop_forwarding(self.forwarding)
+            self.forwarding = None
             raise PluginError(str(error)) from None
         self.dev_proxy = proxy
         account = "demo session, no Spotify account" if settings.demo else "your Spotify account"
         log.info(f"Dev proxy on {proxy.url} ({account}); the widget points at it.")
         return proxy
+
+
+def _template_of(page: Page) -> str:
+    template = page.meta.get("template")
+    return template if isinstance(template, str) and template else "main.html"

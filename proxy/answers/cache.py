@@ -243,9 +243,9 @@ class AnswerCache(Generic[T]):
             state.not_before = self.clock.monotonic() + error.retry_after
             # Every 429 is news (at most one per deadline), so each one is logged.
             log.warning(
-                "Spotify rate limit (429): no call for %g s (Retry-After); serving the last "
-                "answer as stale.",
+                "Spotify rate limit (429): no call for %g s (Retry-After); %s.",
                 error.retry_after,
+                self._fallback(),
             )
             self._fail(error, quiet=True)
         except GrantDead as error:
@@ -263,8 +263,14 @@ class AnswerCache(Generic[T]):
     def _fail(self, error: UpstreamError, *, quiet: bool = False) -> None:
         failure = self.state.failure
         if not quiet and (failure is None or str(failure) != str(error)):
-            log.warning("%s; serving the last answer as stale.", error)
+            log.warning("%s; %s.", error, self._fallback())
         self.state.failure = error
+
+    def _fallback(self) -> str:
+        """What visitors get while Spotify fails, for the log line that says so."""
+        if self._rendered is None:
+            return "no answer to serve yet"
+        return "serving the last answer as stale"
 
     def _succeed(self, value: T) -> None:
         # Steps and rendering first: if either fails, nothing has changed yet.

@@ -22,9 +22,11 @@ from proxy.clock import Clock
 from proxy.settings import Settings
 from proxy.spotify.client import SpotifyClient
 from proxy.spotify.tokens import AccessTokens
+from proxy.web.admin import ADMIN_PATH, GrantHandOver
 from proxy.web.grant_watch import grant_watch_context
 from proxy.web.handlers import Handlers
 from proxy.web.metrics import client_traces, install_metrics
+from proxy.web.origins import RefusedOrigins
 from proxy.web.stream import StreamHandler, StreamHub
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -37,6 +39,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     clock = clock or Clock()
     app = web.Application()
     app[SETTINGS] = settings
+    app.on_response_prepare.append(RefusedOrigins(settings.allowed_origins, clock))
     tokens: AccessTokens | None = None
     if settings.demo:
         source = demo_source(clock)
@@ -71,11 +74,19 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
         ping_interval=settings.stream_ping,
         send_timeout=settings.stream_send_timeout,
     )
-    _add_routes(app.router, Handlers(settings.allowed_origins, cache, tokens), stream)
+    admin = None
+    if tokens is not None and settings.admin_token is not None:
+        admin = GrantHandOver(settings, tokens, clock)
+    _add_routes(app.router, Handlers(settings.allowed_origins, cache, tokens), stream, admin)
     return app
 
 
-def _add_routes(router: web.UrlDispatcher, h: Handlers, stream: StreamHandler[NowPlaying]) -> None:
+def _add_routes(
+    router: web.UrlDispatcher,
+    h: Handlers,
+    stream: StreamHandler[NowPlaying],
+    admin: GrantHandOver | None,
+) -> None:
     # Handlers answer 404/405 themselves so every error is JSON without a middleware on the
     # hot path.
     for path, get, head in (
@@ -89,6 +100,10 @@ def _add_routes(router: web.UrlDispatcher, h: Handlers, stream: StreamHandler[No
         resource.add_route("HEAD", head)
         resource.add_route("OPTIONS", h.preflight)
         resource.add_route("*", h.method_not_allowed)
+    if admin is not None:  # without SPOTIFY_PROXY_ADMIN_TOKEN the path is unknown (404)
+        resource = router.add_resource(ADMIN_PATH)
+        resource.add_route("PUT", admin.put)
+        resource.add_route("*", admin.method_not_allowed)
     router.add_route("*", "/{tail:.*}", h.not_found)
 
 
@@ -125,6 +140,7 @@ async def _client_session(app: web.Application) -> AsyncIterator[None]:
 
 async def _store_watch(app: web.Application) -> AsyncIterator[None]:
     """Switch to a grant another process (a login, doctor, another proxy) writes, at once."""
+    await app[TOKENS].prepare()
     task = asyncio.create_task(app[TOKENS].watch_store())
     yield
     task.cancel()

@@ -11,7 +11,7 @@ from aiohttp import web
 from proxy.answers.cache import AnswerCache
 from proxy.answers.encoding import Answer, compact_json
 from proxy.answers.nowplaying import NowPlaying
-from proxy.spotify.errors import Forbidden, GrantDead, Unauthorized, UpstreamError
+from proxy.spotify.errors import Forbidden, GrantDead, StoreBusy, Unauthorized, UpstreamError
 from proxy.spotify.grant import days_left, grant_expires_at
 from proxy.spotify.tokens import AccessTokens
 from proxy.web.http import (
@@ -101,6 +101,8 @@ class Handlers:
             await self.tokens.access_token()
         except GrantDead:
             problem = self.tokens.problem
+        except StoreBusy as error:  # our own sentence, with no path in it
+            problem = str(error)
         except UpstreamError as error:  # a Spotify hiccup: say so, the cache keeps serving
             problem = f"Spotify's accounts service is not answering ({error})."
         except Exception as error:

@@ -25,8 +25,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlencode, urlsplit
+from typing import Any, Self
+from urllib.parse import unquote_plus, urlencode, urlsplit
 
 from aiohttp import web
 
@@ -92,6 +92,9 @@ class FakeSpotify:
         self.top: Reply = Reply(200, {"items": [payloads.track()], "total": 1, "limit": 20})
         self.token_error: tuple[int, dict[str, str]] | None = None  # forced /api/token failure
         self.token_delay = 0.0
+        self.token_type: str | None = "Bearer"  # None leaves the field out
+        self.token_redirect: str | None = None  # /api/token redirects there (307 or 308)
+        self.token_redirect_status = 307
         self.authorize_error: str | None = None  # e.g. "access_denied" from the consent page
 
         # Counters and logs for assertions.
@@ -184,7 +187,7 @@ class FakeSpotify:
         if self._runner is not None:
             await self._runner.cleanup()
 
-    async def __aenter__(self) -> FakeSpotify:
+    async def __aenter__(self) -> Self:
         await self.start()
         return self
 
@@ -192,7 +195,7 @@ class FakeSpotify:
         await self.stop()
 
     @contextmanager
-    def running(self) -> Iterator[FakeSpotify]:
+    def running(self) -> Iterator[Self]:
         """Serve from a background thread with its own event loop (for synchronous tests)."""
         with serving_in_thread(self.start, self.stop):
             yield self
@@ -275,10 +278,19 @@ class FakeSpotify:
             decoded = base64.b64decode(header[6:]).decode()
         except ValueError:
             return False
-        return decoded == f"{self.client_id}:{self.client_secret}"
+        # RFC 6749 §2.3.1: both parts are form-urlencoded before base64.
+        client_id, _, secret = decoded.partition(":")
+        return (unquote_plus(client_id), unquote_plus(secret)) == (
+            self.client_id,
+            self.client_secret,
+        )
 
     async def _token(self, request: web.Request) -> web.Response:
         self.token_calls += 1
+        if self.token_redirect is not None:
+            return web.Response(
+                status=self.token_redirect_status, headers={"Location": self.token_redirect}
+            )
         form = {k: str(v) for k, v in (await request.post()).items()}
         self.last_token_form = form
         if self.token_delay:
@@ -324,10 +336,11 @@ class FakeSpotify:
         self.access_tokens.add(access)
         body: dict[str, Any] = {
             "access_token": access,
-            "token_type": "Bearer",
             "scope": " ".join(scopes),
             "expires_in": self.access_token_lifetime,
         }
+        if self.token_type is not None:
+            body["token_type"] = self.token_type
         if refresh:
             body["refresh_token"] = refresh
         return web.json_response(body)
