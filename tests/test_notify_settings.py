@@ -77,6 +77,18 @@ def test_the_notice_due_is_the_nearest_milestone_reached_in_whole_days_left(
         assert "2026-12-01 00:00 UTC" in notice.body
 
 
+def test_the_renewal_command_follows_the_proxy_setup() -> None:
+    moment = EXPIRES - timedelta(days=3)
+    local = expiry_notice("site", AUTHORIZED, moment)
+    remote = expiry_notice("site", AUTHORIZED, moment, remote=True)
+    assert local is not None and remote is not None
+    assert "`mkdocs-spotify login` where the proxy reads its token store" in local.body
+    assert "--to" not in local.body
+    assert "`mkdocs-spotify login --to` followed by the proxy's address" in remote.body
+    assert "--to" in refused_notice("site", AUTHORIZED, remote=True).body
+    assert local.key == remote.key  # the same notice, worded for the setup
+
+
 def test_a_new_login_gets_new_notices() -> None:
     later = AUTHORIZED + timedelta(days=90)
     assert refused_notice("s", AUTHORIZED).key != refused_notice("s", later).key

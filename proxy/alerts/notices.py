@@ -10,10 +10,18 @@ from proxy.spotify.grant import days_left, grant_expires_at
 # Days before the expiry at which the owner hears about it, most distant first.
 MILESTONES = (30, 7, 1)
 RENEW = (
-    "Renew it with `mkdocs-spotify login` where the proxy reads its token store, or with "
-    "`mkdocs-spotify login --to https://YOUR-PROXY` from your computer; the proxy switches to "
-    "the new grant by itself."
+    "Renew it with `mkdocs-spotify login` where the proxy reads its token store; the proxy "
+    "switches to the new grant by itself."
 )
+# With SPOTIFY_PROXY_ADMIN_TOKEN the proxy takes a new grant over HTTPS (docs/login.md).
+RENEW_REMOTELY = (
+    "Renew it from your computer with `mkdocs-spotify login --to` followed by the proxy's "
+    "address (the plugin's proxy_url); the proxy switches to the new grant at once."
+)
+
+
+def renew_hint(remote: bool) -> str:
+    return RENEW_REMOTELY if remote else RENEW
 
 
 @dataclass(frozen=True)
@@ -30,7 +38,9 @@ def _grant_id(authorized_at: datetime | None) -> str:
     return authorized_at.isoformat() if authorized_at else "unknown"
 
 
-def expiry_notice(site: str, authorized_at: datetime, now: datetime) -> Notice | None:
+def expiry_notice(
+    site: str, authorized_at: datetime, now: datetime, remote: bool = False
+) -> Notice | None:
     """The notice due now: the nearest milestone reached (none once the grant has expired)."""
     left = days_left(authorized_at, now)
     reached = [days for days in MILESTONES if left <= days]
@@ -44,19 +54,19 @@ def expiry_notice(site: str, authorized_at: datetime, now: datetime) -> Notice |
         title=f"Spotify widget on {site}: the grant expires {when}",
         body=(
             f"The Spotify grant of the proxy on {site} expires on {expires} ({when}); after "
-            f"that the widget shows no music. {RENEW}"
+            f"that the widget shows no music. {renew_hint(remote)}"
         ),
     )
 
 
-def refused_notice(site: str, authorized_at: datetime | None) -> Notice:
+def refused_notice(site: str, authorized_at: datetime | None, remote: bool = False) -> Notice:
     return Notice(
         key=f"refused:{_grant_id(authorized_at)}",
         title=f"Spotify widget on {site}: Spotify refused the grant",
         body=(
             f"Spotify refused the refresh token of the proxy on {site} (invalid_grant: expired "
             "after 6 months, revoked, or the password changed); the widget shows the last "
-            f"known answer until you log in again. {RENEW}"
+            f"known answer until you log in again. {renew_hint(remote)}"
         ),
     )
 

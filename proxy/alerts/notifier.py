@@ -32,6 +32,8 @@ class Notifier(TokenListener):
     ) -> None:
         self.urls = settings.notify_urls
         self.site = settings.site_name
+        # `login --to` works only when the proxy accepts grants over HTTP.
+        self.remote = settings.admin_token is not None
         self.clock = clock
         self.record = sent_record_path(settings.token_store)
         # Told about every failed delivery (the metrics count them).
@@ -44,13 +46,13 @@ class Notifier(TokenListener):
         """Send the expiry notice due now, if any and not sent yet; True when one went out."""
         if authorized_at is None:
             return False
-        notice = expiry_notice(self.site, authorized_at, self.clock.now())
+        notice = expiry_notice(self.site, authorized_at, self.clock.now(), self.remote)
         return notice is not None and await self.send_once(notice)
 
     def grant_refused(self, authorized_at: datetime | None) -> None:
         """From the token layer, inside a refresh: send in the background, never wait."""
         task = asyncio.get_running_loop().create_task(
-            self.send_once(refused_notice(self.site, authorized_at))
+            self.send_once(refused_notice(self.site, authorized_at, self.remote))
         )
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
