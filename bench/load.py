@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 WRK = "wrk"
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
@@ -74,20 +75,25 @@ def server(kind: str, body_file: Path) -> Iterator[Server]:
     )
     url = f"http://127.0.0.1:{port}/v1/now-playing"
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with urllib.request.urlopen(url, timeout=2) as response:
-                    response.read()
-                break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError(f"the {kind} server did not start") from None
-                time.sleep(0.1)
+        wait_until_serving(url, process, f"the {kind} server")
         yield Server(url, process.pid)
     finally:
         process.terminate()
         process.wait(10)
+
+
+def wait_until_serving(url: str, process: subprocess.Popen[Any], what: str) -> None:
+    """Return once `url` answers; RuntimeError if the process dies or 20 s pass first."""
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                response.read()
+            return
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError(f"{what} did not start") from None
+            time.sleep(0.1)
 
 
 def pin(core: int) -> Callable[[], None]:

@@ -14,6 +14,9 @@ from pathlib import Path
 
 from bench.calls import RATE, Calls, proxy_calls, tutorial_calls
 from bench.load import Load, fetch, server, wrk
+from bench.streams import measure_streams
+from bench.streams import note as streams_note
+from bench.streams import table as streams_table
 from bench.widget import table as widget_table
 from bench.widget import weights
 
@@ -145,7 +148,11 @@ def main() -> int:
     print("Counting Spotify calls...", flush=True)
     ours = asyncio.run(proxy_calls(VISITORS))
     tutorial = asyncio.run(tutorial_calls(TUTORIAL_SAMPLE))
-    result = table(throughput, ours, tutorial) + "\n\n" + widget_table(weights())
+    print("Holding 10,000 live streams (about a minute)...", flush=True)
+    streams = measure_streams()
+    result = "\n\n".join(
+        [table(throughput, ours, tutorial), streams_table(streams), widget_table(weights())]
+    )
     print()
     print(result)
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -171,6 +178,7 @@ def main() -> int:
         "tutorials' handler (refresh the token, then call Spotify, for every page view) ran "
         f"{TUTORIAL_SAMPLE:,} requests against the same fake; its count is exactly two calls "
         f"per request, scaled to {VISITORS:,}.\n"
+        f"{streams_note()}"
     )
     print(f"\nWritten to {REPORT}.")
     return 0

@@ -32,6 +32,7 @@ def main(host: str, port: int, demo: bool) -> int:
 
     from proxy.web.app import create_app
     from proxy.web.metrics import MetricsListenError
+    from proxy.web.protocol import server_args
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     try:
@@ -59,6 +60,7 @@ def main(host: str, port: int, demo: bool) -> int:
             port=port,
             access_log=logging.getLogger("aiohttp.access") if settings.access_log else None,
             print=listening,
+            **server_args(),
         )
     except MetricsListenError as error:
         print(f"mkdocs-spotify proxy: {error}", file=sys.stderr)

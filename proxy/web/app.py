@@ -1,12 +1,18 @@
-"""`create_app(settings)`: routes, typed app keys, `cleanup_ctx` for the one ClientSession and
-the grant watcher. Pure: only `proxy.__main__` knows the host and port and reads the environment.
+"""`create_app(settings)`: routes, typed app keys, `cleanup_ctx` for the one ClientSession, the
+grant and store watchers and the live streams' driver. Pure: only `proxy.__main__` knows the host
+and port and reads the environment.
+
+The now-playing answer is built in one pipeline: fetch (Spotify or the demo, then the
+normaliser) -> steps (`last_played`) -> the cache (TTL, single flight, stale-if-error) -> its
+listeners (the live streams) and the GET handler.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Coroutine
+from typing import Any
 
 import aiohttp
 from aiohttp import web
@@ -27,7 +33,9 @@ from proxy.web.grant_watch import grant_watch_context
 from proxy.web.handlers import Handlers
 from proxy.web.metrics import client_traces, install_metrics
 from proxy.web.origins import RefusedOrigins
-from proxy.web.stream import StreamHandler, StreamHub
+from proxy.web.protocol import refuse_malformed
+from proxy.web.stream import StreamHandler
+from proxy.web.stream_hub import StreamHub
 
 SETTINGS = web.AppKey("settings", Settings)
 CACHE: web.AppKey[AnswerCache[NowPlaying]] = web.AppKey("cache")
@@ -37,7 +45,7 @@ TOKENS = web.AppKey("tokens", AccessTokens)
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Application:
     clock = clock or Clock()
-    app = web.Application()
+    app = web.Application(middlewares=[refuse_malformed])
     app[SETTINGS] = settings
     app.on_response_prepare.append(RefusedOrigins(settings.allowed_origins, clock))
     tokens: AccessTokens | None = None
@@ -60,7 +68,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     app[CACHE] = cache
     hub = StreamHub(cache, matters, limit=settings.max_streams)
     app[STREAMS] = hub
-    app.cleanup_ctx.append(_drive_streams)
+    app.cleanup_ctx.append(_in_background(_drive_streams))
+    app.cleanup_ctx.append(_in_background(_sweep_streams))
     app.on_shutdown.append(_close_streams)
     app.on_cleanup.append(_close_cache)
     metrics = install_metrics(app, settings, clock, cache, tokens, lambda: hub.count)
@@ -87,8 +96,8 @@ def _add_routes(
     stream: StreamHandler[NowPlaying],
     admin: GrantHandOver | None,
 ) -> None:
-    # Handlers answer 404/405 themselves so every error is JSON without a middleware on the
-    # hot path.
+    # Handlers answer 404/405 themselves so every error is JSON without an error middleware;
+    # the one middleware (proxy.web.protocol) only refuses what the parser let through.
     for path, get, head in (
         ("/v1/now-playing", h.now_playing, h.now_playing),
         ("/v1/now-playing/stream", stream.stream, stream.head),
@@ -111,14 +120,6 @@ async def _close_cache(app: web.Application) -> None:
     await app[CACHE].close()
 
 
-async def _drive_streams(app: web.Application) -> AsyncIterator[None]:
-    task = asyncio.create_task(app[STREAMS].drive())
-    yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
-
-
 async def _close_streams(app: web.Application) -> None:
     """End the streams when the app stops; shutdown would otherwise wait on them."""
     app[STREAMS].close()
@@ -138,11 +139,36 @@ async def _client_session(app: web.Application) -> AsyncIterator[None]:
         tokens.session = None
 
 
+def _in_background(
+    job: Callable[[web.Application], Coroutine[Any, Any, None]],
+) -> Callable[[web.Application], AsyncIterator[None]]:
+    """A cleanup context running `job(app)` as a task while the app runs, cancelled at cleanup."""
+
+    async def run(app: web.Application) -> AsyncIterator[None]:
+        task = asyncio.create_task(job(app))
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    return run
+
+
+def _drive_streams(app: web.Application) -> Coroutine[Any, Any, None]:
+    return app[STREAMS].drive()
+
+
+def _sweep_streams(app: web.Application) -> Coroutine[Any, Any, None]:
+    return app[STREAMS].sweep()
+
+
 async def _store_watch(app: web.Application) -> AsyncIterator[None]:
     """Switch to a grant another process (a login, doctor, another proxy) writes, at once."""
     await app[TOKENS].prepare()
-    task = asyncio.create_task(app[TOKENS].watch_store())
-    yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    # The watcher runs from here until cleanup, as `_in_background` runs any job.
+    async for _ in _in_background(_watch_store)(app):
+        yield
+
+
+def _watch_store(app: web.Application) -> Coroutine[Any, Any, None]:
+    return app[TOKENS].watch_store()

@@ -86,7 +86,11 @@ class FakeSpotify:
         self._serial = itertools.count(1)
 
         # Scenario knobs.
-        self.player: Reply = Reply(200, payloads.currently_playing(payloads.track()))
+        self.player: Reply = Reply(
+            200, payloads.currently_playing(payloads.track(), context=payloads.playlist_context())
+        )
+        # GET /me/player (scope user-read-playback-state): the same item plus the device.
+        self.playback: Reply = Reply(200, payloads.player(payloads.track()))
         self.player_queue: list[Reply] = []  # one-shot replies served before `player`
         self.recently_played: Reply = Reply(200, payloads.recently_played(payloads.track()))
         self.top: Reply = Reply(200, {"items": [payloads.track()], "total": 1, "limit": 20})
@@ -165,6 +169,7 @@ class FakeSpotify:
         app.router.add_post("/api/token", self._token)
         app.router.add_get("/v1/me/player/currently-playing", self._currently_playing)
         app.router.add_get("/v1/me/player/recently-played", self._recently_played)
+        app.router.add_get("/v1/me/player", self._playback)
         app.router.add_get("/v1/me/top/{kind}", self._top)
         app.middlewares.append(self._record)
         return app
@@ -369,6 +374,9 @@ class FakeSpotify:
     async def _currently_playing(self, request: web.Request) -> web.Response:
         reply = self.player_queue.pop(0) if self.player_queue else self.player
         return await self._serve(request, reply)
+
+    async def _playback(self, request: web.Request) -> web.Response:
+        return await self._serve(request, self.playback)
 
     async def _recently_played(self, request: web.Request) -> web.Response:
         return await self._serve(request, self.recently_played)
