@@ -64,16 +64,25 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(kind: str, body_file: Path) -> Iterator[Server]:
-    """Start `bench.serve` in a child process and yield the URL once it answers."""
+def server(kind: str, body_file: Path, target: str = "/v1/now-playing") -> Iterator[Server]:
+    """Start `bench.serve` in a child process and yield the URL (path and query `target`) once
+    it answers."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "bench.serve", kind, str(port), str(body_file)],
+        [
+            sys.executable,
+            "-m",
+            "bench.serve",
+            kind,
+            str(port),
+            str(body_file),
+            target.split("?")[0],
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         preexec_fn=pin(-1),
     )
-    url = f"http://127.0.0.1:{port}/v1/now-playing"
+    url = f"http://127.0.0.1:{port}{target}"
     try:
         wait_until_serving(url, process, f"the {kind} server")
         yield Server(url, process.pid)

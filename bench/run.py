@@ -13,6 +13,8 @@ from importlib.metadata import version
 from pathlib import Path
 
 from bench.calls import RATE, Calls, proxy_calls, tutorial_calls
+from bench.lists import measure_build, measure_lists
+from bench.lists import table as lists_table
 from bench.load import Load, fetch, server, wrk
 from bench.streams import measure_streams
 from bench.streams import note as streams_note
@@ -150,8 +152,10 @@ def main() -> int:
     tutorial = asyncio.run(tutorial_calls(TUTORIAL_SAMPLE))
     print("Holding 10,000 live streams (about a minute)...", flush=True)
     streams = measure_streams()
+    print("Measuring the listening lists (about a minute)...", flush=True)
+    lists = lists_table(measure_lists(), measure_build())
     result = "\n\n".join(
-        [table(throughput, ours, tutorial), streams_table(streams), widget_table(weights())]
+        [table(throughput, ours, tutorial), streams_table(streams), widget_table(weights()), lists]
     )
     print()
     print(result)

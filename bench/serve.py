@@ -1,4 +1,5 @@
-"""One HTTP server for the load test, in its own process: `python -m bench.serve KIND PORT BODY`.
+"""One HTTP server for the load test, in its own process: `python -m bench.serve KIND PORT BODY
+[PATH]`.
 
 KIND `proxy` serves the real proxy (demo session, warm cache); KIND `bare` serves a plain
 aiohttp handler returning BODY's bytes; KIND `headers` is that handler sending the proxy's
@@ -19,7 +20,9 @@ from proxy.web.app import create_app
 from proxy.web.http import answer_headers
 
 
-def bare_app(body: bytes, with_headers: bool = False) -> web.Application:
+def bare_app(
+    body: bytes, with_headers: bool = False, path: str = "/v1/now-playing"
+) -> web.Application:
     headers = answer_headers(strong_etag(body), 5.0) if with_headers else None
 
     async def handler(request: web.Request) -> web.Response:
@@ -28,7 +31,7 @@ def bare_app(body: bytes, with_headers: bool = False) -> web.Application:
         return web.Response(body=body, content_type="application/json")
 
     app = web.Application()
-    app.router.add_get("/v1/now-playing", handler)
+    app.router.add_get(path, handler)
     return app
 
 
@@ -37,7 +40,9 @@ def main(argv: list[str]) -> int:
     if kind == "proxy":
         app = create_app(Settings(demo=True, cache_ttl=5.0))
     else:
-        app = bare_app(body_file.read_bytes(), with_headers=kind == "headers")
+        # An optional PATH serves the bytes elsewhere (the lists' endpoints, bench/lists.py).
+        path = argv[3] if len(argv) > 3 else "/v1/now-playing"
+        app = bare_app(body_file.read_bytes(), with_headers=kind == "headers", path=path)
     web.run_app(app, host="127.0.0.1", port=port, access_log=None, print=None)
     return 0
 

@@ -13,6 +13,7 @@ from dataclasses import replace
 import aiohttp
 import pytest
 
+from proxy.answers import nowplaying
 from proxy.settings import Settings
 from proxy.web.app import STREAMS
 from tests.conftest import ProxyClient, StartProxy
@@ -272,8 +273,15 @@ async def test_spotify_calls_stay_within_the_bound_however_many_read_and_none_on
 
 
 async def test_a_stalled_reader_is_dropped_after_the_send_timeout_without_holding_up_others(
-    fake_spotify: FakeSpotify, settings: Settings, start_proxy: StartProxy, open_stream: OpenStream
+    fake_spotify: FakeSpotify,
+    settings: Settings,
+    start_proxy: StartProxy,
+    open_stream: OpenStream,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # Titles are capped at 300 characters; lift the cap here so each change is big enough to
+    # fill a stalled reader's socket buffers within a few changes (this tests the transport).
+    monkeypatch.setattr(nowplaying, "MAX_TEXT", 300_000)
     client = await start_proxy(replace(settings, stream_send_timeout=1.0))
     assert client.port is not None
     # A reader that stops reading, with a tiny receive window so its buffers fill quickly.

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
 from typing import Any
 
 import aiohttp
@@ -22,7 +22,10 @@ from proxy.answers.cache import AnswerCache
 from proxy.answers.changes import matters
 from proxy.answers.encoding import render_json
 from proxy.answers.last_played import carry_last_played
+from proxy.answers.list_fetch import Get, demo_get
 from proxy.answers.nowplaying import NowPlaying
+from proxy.answers.privacy import DelayBuffer, NowPlayingStep, Rules, delay_step, privacy_step
+from proxy.answers.private_switch import PrivateSwitch
 from proxy.answers.upstream import demo_source, normalised
 from proxy.clock import Clock
 from proxy.settings import Settings
@@ -31,8 +34,10 @@ from proxy.spotify.tokens import AccessTokens
 from proxy.web.admin import ADMIN_PATH, GrantHandOver
 from proxy.web.grant_watch import grant_watch_context
 from proxy.web.handlers import Handlers
+from proxy.web.lists import ListEndpoint, list_endpoints
 from proxy.web.metrics import client_traces, install_metrics
 from proxy.web.origins import RefusedOrigins
+from proxy.web.private import private_aware
 from proxy.web.protocol import refuse_malformed
 from proxy.web.stream import StreamHandler
 from proxy.web.stream_hub import StreamHub
@@ -41,6 +46,7 @@ SETTINGS = web.AppKey("settings", Settings)
 CACHE: web.AppKey[AnswerCache[NowPlaying]] = web.AppKey("cache")
 STREAMS: web.AppKey[StreamHub[NowPlaying]] = web.AppKey("streams")
 TOKENS = web.AppKey("tokens", AccessTokens)
+LISTS: web.AppKey[dict[str, ListEndpoint]] = web.AppKey("lists")
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Application:
@@ -49,21 +55,30 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     app[SETTINGS] = settings
     app.on_response_prepare.append(RefusedOrigins(settings.allowed_origins, clock))
     tokens: AccessTokens | None = None
+    get: Get
     if settings.demo:
         source = demo_source(clock)
+        get = demo_get(clock)
     else:
         tokens = AccessTokens(settings, clock)
         app[TOKENS] = tokens
-        source = SpotifyClient(settings, tokens).currently_playing
+        client = SpotifyClient(settings, tokens)
+        source, get = client.currently_playing, client.get
         app.cleanup_ctx.append(_client_session)
         app.cleanup_ctx.append(_store_watch)
+    private = PrivateSwitch(settings.privacy.private, settings.private_file, clock)
+    # Privacy first: what it hides never enters the delay buffer or last_played.
+    steps: list[NowPlayingStep] = [privacy_step(Rules(settings.privacy), clock, private.on)]
+    if settings.privacy.delay_minutes:
+        steps.append(delay_step(DelayBuffer(round(settings.privacy.delay_minutes * 60_000))))
+    steps.append(carry_last_played)
     cache = AnswerCache(
         normalised(source, clock),
         render_json,
         ttl=settings.cache_ttl,
         wait_timeout=settings.upstream_timeout,
         clock=clock,
-        steps=[carry_last_played],
+        steps=steps,
     )
     app[CACHE] = cache
     hub = StreamHub(cache, matters, limit=settings.max_streams)
@@ -71,6 +86,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     app.cleanup_ctx.append(_in_background(_drive_streams))
     app.cleanup_ctx.append(_in_background(_sweep_streams))
     app.on_shutdown.append(_close_streams)
+    granted = (lambda: tokens.scopes) if tokens is not None else tuple
+    lists = list_endpoints(settings, clock, get, granted, private)
+    app[LISTS] = lists
     app.on_cleanup.append(_close_cache)
     metrics = install_metrics(app, settings, clock, cache, tokens, lambda: hub.count)
     if tokens is not None:
@@ -86,21 +104,28 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     admin = None
     if tokens is not None and settings.admin_token is not None:
         admin = GrantHandOver(settings, tokens, clock)
-    _add_routes(app.router, Handlers(settings.allowed_origins, cache, tokens), stream, admin)
+    handlers = Handlers(settings.allowed_origins, cache, tokens)
+    now_playing = private_aware(
+        handlers.now_playing, private, clock, settings.allowed_origins, settings.cache_ttl
+    )
+    _add_routes(app.router, handlers, now_playing, stream, lists, admin)
     return app
 
 
 def _add_routes(
     router: web.UrlDispatcher,
     h: Handlers,
+    now_playing: Callable[[web.Request], Awaitable[web.Response]],
     stream: StreamHandler[NowPlaying],
+    lists: Mapping[str, ListEndpoint],
     admin: GrantHandOver | None,
 ) -> None:
     # Handlers answer 404/405 themselves so every error is JSON without an error middleware;
     # the one middleware (proxy.web.protocol) only refuses what the parser let through.
     for path, get, head in (
-        ("/v1/now-playing", h.now_playing, h.now_playing),
+        ("/v1/now-playing", now_playing, now_playing),
         ("/v1/now-playing/stream", stream.stream, stream.head),
+        *((f"/v1/{name}", endpoint.handle, endpoint.handle) for name, endpoint in lists.items()),
         ("/healthz", h.healthz, h.healthz),
         ("/readyz", h.readyz, h.readyz),
     ):
@@ -118,6 +143,9 @@ def _add_routes(
 
 async def _close_cache(app: web.Application) -> None:
     await app[CACHE].close()
+    for endpoint in app[LISTS].values():
+        for cache in endpoint.caches.values():
+            await cache.close()
 
 
 async def _close_streams(app: web.Application) -> None:
