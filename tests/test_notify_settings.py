@@ -81,7 +81,8 @@ def test_the_renewal_command_follows_the_proxy_setup() -> None:
     moment = EXPIRES - timedelta(days=3)
     local = expiry_notice("site", AUTHORIZED, moment)
     remote = expiry_notice("site", AUTHORIZED, moment, remote=True)
-    assert local is not None and remote is not None
+    assert local is not None
+    assert remote is not None
     assert "`mkdocs-spotify login` where the proxy reads its token store" in local.body
     assert "--to" not in local.body
     assert "`mkdocs-spotify login --to` followed by the proxy's address" in remote.body
