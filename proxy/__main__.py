@@ -31,6 +31,7 @@ def main(host: str, port: int, demo: bool) -> int:
     from aiohttp import web
 
     from proxy.web.app import create_app
+    from proxy.web.metrics import MetricsListenError
     from proxy.web.protocol import server_args
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
@@ -38,6 +39,7 @@ def main(host: str, port: int, demo: bool) -> int:
         settings = load_settings(read_environment(), host=host, port=port, demo=demo)
         if not demo:
             check_credentials(settings)
+            check_notify_urls(settings)
     except SettingsError as error:
         for problem in error.problems:
             print(f"mkdocs-spotify proxy: {problem}", file=sys.stderr)
@@ -60,6 +62,9 @@ def main(host: str, port: int, demo: bool) -> int:
             print=listening,
             **server_args(),
         )
+    except MetricsListenError as error:
+        print(f"mkdocs-spotify proxy: {error}", file=sys.stderr)
+        return EXIT_SERVE
     except OSError as error:
         print(
             f"mkdocs-spotify proxy: cannot listen on {host}:{port} ({error.strerror}): "
@@ -85,6 +90,22 @@ def check_credentials(settings: Settings) -> None:
                 f"{settings.token_store}, or set SPOTIFY_REFRESH_TOKEN."
             ]
         )
+
+
+def check_notify_urls(settings: Settings) -> None:
+    """Apprise must know every URL; they are secrets, so a problem names the position only."""
+    if not settings.notify_urls:
+        return
+    from proxy.alerts.apprise_send import unusable_urls
+
+    problems = [
+        f"SPOTIFY_PROXY_NOTIFY's URL number {number} is not one Apprise knows: check its scheme "
+        "against https://github.com/caronc/apprise/wiki (ntfy://, discord://, mailto://, "
+        "json://...)."
+        for number in unusable_urls(settings.notify_urls)
+    ]
+    if problems:
+        raise SettingsError(problems)
 
 
 def check_open_files(max_streams: int) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
+import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -84,6 +85,10 @@ class Settings:
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
     demo: bool = False
+    # Apprise URLs carry webhook tokens and passwords: secrets, never shown.
+    notify_urls: tuple[str, ...] = field(default=(), repr=False)
+    site_name: str = field(default_factory=socket.gethostname)
+    metrics_listen: tuple[str, int] | None = None
     recent_ttl: float = DEFAULT_RECENT_TTL
     top_ttl: float = DEFAULT_TOP_TTL
     privacy: PrivacySettings = field(default_factory=lambda: PrivacySettings())
@@ -271,6 +276,10 @@ def load_settings(
     if not 0 < port < 65536:
         problems.append(f"--port {port} is not a TCP port: use a number from 1 to 65535.")
 
+    notify_urls = _notify_urls(get("SPOTIFY_PROXY_NOTIFY"), problems)
+    site_name = get("SPOTIFY_PROXY_NAME") or socket.gethostname()
+    metrics_listen = _listen_address(get("SPOTIFY_PROXY_METRICS"), problems)
+
     if problems:
         raise SettingsError(problems)
     return Settings(
@@ -289,6 +298,9 @@ def load_settings(
         host=host,
         port=port,
         demo=demo,
+        notify_urls=notify_urls,
+        site_name=site_name,
+        metrics_listen=metrics_listen,
         recent_ttl=recent_ttl,
         top_ttl=top_ttl,
         privacy=privacy,
@@ -547,3 +559,37 @@ def _is_zone(name: str) -> bool:
     except (ZoneInfoNotFoundError, ValueError):
         return False
     return True
+
+
+_URL_SHAPE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://\S+$")
+
+
+def _notify_urls(raw: str | None, problems: list[str]) -> tuple[str, ...]:
+    """Apprise URLs separated by commas or spaces; only their position is ever named."""
+    urls = tuple(part for part in re.split(r"[\s,]+", raw or "") if part)
+    for number, url in enumerate(urls, 1):
+        if not _URL_SHAPE.match(url):
+            problems.append(
+                f"SPOTIFY_PROXY_NOTIFY's URL number {number} is not a URL: write Apprise URLs "
+                "such as ntfy://my-topic or discord://webhook_id/webhook_token, separated by "
+                "commas or spaces."
+            )
+    return urls
+
+
+def _listen_address(raw: str | None, problems: list[str]) -> tuple[str, int] | None:
+    """`127.0.0.1:9787` or `[::1]:9787` -> (host, port); None when unset."""
+    if raw is None:
+        return None
+    host, _, port = raw.rpartition(":")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    elif ":" in host:
+        host = ""  # an IPv6 address needs its brackets
+    if host and port.isdigit() and 0 < int(port) < 65536:
+        return host, int(port)
+    problems.append(
+        f"SPOTIFY_PROXY_METRICS is {raw!r}: set it to the address and port of the metrics "
+        "listener, such as 127.0.0.1:9787 (keep it off the public network)."
+    )
+    return None

@@ -22,6 +22,7 @@ from proxy.settings import Settings
 from proxy.spotify.accounts import TokenGrant
 from proxy.spotify.chain import Change, RefreshChain
 from proxy.spotify.errors import AccountsError, GrantDead, StoreError, UpstreamError
+from proxy.spotify.events import TokenEvents
 from proxy.spotify.grant import choose_credential, grant_expires_at
 from proxy.spotify.grant_store import FileGrantStore, GrantStore
 from proxy.spotify.health import GrantHealth
@@ -81,6 +82,7 @@ class AccessTokens:
         )
         self._lock = asyncio.Lock()
         self._store_trouble: str | None = None
+        self.events = TokenEvents()
 
     def _expiry(self, _key: str, grant: TokenGrant, now: float) -> float:
         return now + token_lifetime(grant.expires_in, self._floor)
@@ -204,6 +206,7 @@ class AccessTokens:
             if error.error == "invalid_client":
                 raise self.health.mark_dead(INVALID_CLIENT, now) from None
             if error.is_invalid_grant:
+                self.events.grant_refused(self.status().authorized_at)
                 raise self.health.mark_dead(INVALID_GRANT, now) from None
             raise self.health.transient(error, now, self.settings.cache_ttl) from None
         if refreshed.switched:
@@ -213,6 +216,7 @@ class AccessTokens:
         log.info("Spotify access token refreshed (valid %d s).", int(grant.expires_in))
         if refreshed.rotated:
             self._log_rotation(refreshed.persist_error)
+        self.events.refreshed(rotated=refreshed.rotated)
         return grant
 
     def _log_switch(self) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from proxy.alerts.notifier import Notifier
 from proxy.answers.cache import AnswerCache
 from proxy.answers.changes import matters
 from proxy.answers.encoding import render_json
@@ -31,9 +32,10 @@ from proxy.settings import Settings
 from proxy.spotify.client import SpotifyClient
 from proxy.spotify.tokens import AccessTokens
 from proxy.web.admin import ADMIN_PATH, GrantHandOver
-from proxy.web.grant_watch import watch_grant
+from proxy.web.grant_watch import grant_watch_context
 from proxy.web.handlers import Handlers
 from proxy.web.lists import ListEndpoint, list_endpoints
+from proxy.web.metrics import client_traces, install_metrics
 from proxy.web.origins import RefusedOrigins
 from proxy.web.private import private_aware
 from proxy.web.protocol import refuse_malformed
@@ -63,7 +65,6 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
         client = SpotifyClient(settings, tokens)
         source, get = client.currently_playing, client.get
         app.cleanup_ctx.append(_client_session)
-        app.cleanup_ctx.append(_in_background(_grant_watch))
         app.cleanup_ctx.append(_store_watch)
     private = PrivateSwitch(settings.privacy.private, settings.private_file, clock)
     # Privacy first: what it hides never enters the delay buffer or last_played.
@@ -89,6 +90,11 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     lists = list_endpoints(settings, clock, get, granted, private)
     app[LISTS] = lists
     app.on_cleanup.append(_close_cache)
+    metrics = install_metrics(app, settings, clock, cache, tokens, lambda: hub.count)
+    if tokens is not None:
+        failed = metrics.notifier_failed if metrics else None
+        notifier = Notifier(settings, clock, failed) if settings.notify_urls else None
+        app.cleanup_ctx.append(grant_watch_context(tokens, notifier))
     stream = StreamHandler(
         hub,
         settings.allowed_origins,
@@ -153,7 +159,9 @@ async def _client_session(app: web.Application) -> AsyncIterator[None]:
     # Every call passes its own timeout; the session's stops one that forgets from waiting
     # aiohttp's five-minute default.
     timeout = aiohttp.ClientTimeout(total=app[SETTINGS].upstream_timeout)
-    async with aiohttp.ClientSession(raise_for_status=False, timeout=timeout) as session:
+    async with aiohttp.ClientSession(
+        raise_for_status=False, timeout=timeout, trace_configs=client_traces(app)
+    ) as session:
         tokens.session = session
         yield
         tokens.session = None
@@ -192,7 +200,3 @@ async def _store_watch(app: web.Application) -> AsyncIterator[None]:
 
 def _watch_store(app: web.Application) -> Coroutine[Any, Any, None]:
     return app[TOKENS].watch_store()
-
-
-def _grant_watch(app: web.Application) -> Coroutine[Any, Any, None]:
-    return watch_grant(app[TOKENS])
