@@ -26,13 +26,15 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # Debian's Chromium for the browser tests (Playwright cannot download its own here), wrk for the
-# benchmark, and nginx for the test of the live stream behind a reverse proxy (the test starts its
-# own nginx; the package's service is not needed). Installed only when missing; needs root or sudo.
+# benchmark, nginx for the test of the live stream behind a reverse proxy and redis-server for the
+# replica tests (the tests start their own nginx and Redis; the packages' services are not
+# needed). Installed only when missing; needs root or sudo.
 NGINX ?= /usr/sbin/nginx
+REDIS ?= /usr/bin/redis-server
 system:
-	@if [ ! -x $(CHROMIUM) ] || ! command -v wrk >/dev/null || [ ! -x $(NGINX) ]; then \
+	@if [ ! -x $(CHROMIUM) ] || ! command -v wrk >/dev/null || [ ! -x $(NGINX) ] || [ ! -x $(REDIS) ]; then \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium wrk nginx; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium wrk nginx redis-server; \
 	fi
 
 # The example blog with a live widget: the plugin starts a dev proxy inside `mkdocs serve` (demo

@@ -29,6 +29,16 @@ from proxy.spotify.store import StoredToken
 
 log = logging.getLogger(__name__)
 
+
+def grant_store_for(settings: Settings) -> GrantStore:
+    """Redis when SPOTIFY_PROXY_REDIS_URL is set (several replicas), else the token store file."""
+    if settings.redis_url is not None:
+        from proxy.spotify.redis_store import RedisGrantStore
+
+        return RedisGrantStore(settings)
+    return FileGrantStore(settings.token_store)
+
+
 # True because the proxy watches the store (STORE_CHECK_INTERVAL) and switches to a new grant.
 LOGIN_HINT = (
     "run `mkdocs-spotify login` with the same SPOTIFY_TOKEN_STORE (or `mkdocs-spotify login "
@@ -72,7 +82,7 @@ class AccessTokens:
         self.settings = settings
         self.clock = clock
         self.session: aiohttp.ClientSession | None = None
-        self.store: GrantStore = store or FileGrantStore(settings.token_store)
+        self.store: GrantStore = store or grant_store_for(settings)
         self.chain = RefreshChain(settings, self.store)
         self.health = GrantHealth()
         self._floor = max(MIN_TOKEN_LIFETIME, settings.cache_ttl)
@@ -193,7 +203,7 @@ class AccessTokens:
         log.info("Switched to the new Spotify grant in the token store (expires %s).", expires)
 
     def _log_rotation(self, persist_error: str | None) -> None:
-        path = self.settings.token_store
+        path = "Redis" if self.settings.redis_url else str(self.settings.token_store)
         if persist_error is not None:
             log.error(
                 "Spotify rotated the refresh token but the token store %s cannot be written "

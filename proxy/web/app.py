@@ -16,6 +16,7 @@ from proxy.answers.changes import matters
 from proxy.answers.encoding import render_json
 from proxy.answers.last_played import carry_last_played
 from proxy.answers.nowplaying import NowPlaying
+from proxy.answers.shared import SharedAnswerCache
 from proxy.answers.upstream import demo_source, normalised
 from proxy.clock import Clock
 from proxy.settings import Settings
@@ -45,14 +46,29 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
         app.cleanup_ctx.append(_client_session)
         app.cleanup_ctx.append(_grant_watch)
         app.cleanup_ctx.append(_store_watch)
-    cache = AnswerCache(
-        normalised(source, clock),
-        render_json,
-        ttl=settings.cache_ttl,
-        wait_timeout=settings.upstream_timeout,
-        clock=clock,
-        steps=[carry_last_played],
-    )
+    cache: AnswerCache[NowPlaying]
+    if settings.redis_url is not None and not settings.demo:
+        cache = SharedAnswerCache(
+            normalised(source, clock),
+            render_json,
+            ttl=settings.cache_ttl,
+            wait_timeout=settings.upstream_timeout,
+            clock=clock,
+            steps=[carry_last_played],
+            url=settings.redis_url,
+            prefix=settings.redis_prefix,
+            name="now-playing",
+        )
+        app.cleanup_ctx.append(_listen_to_replicas)
+    else:
+        cache = AnswerCache(
+            normalised(source, clock),
+            render_json,
+            ttl=settings.cache_ttl,
+            wait_timeout=settings.upstream_timeout,
+            clock=clock,
+            steps=[carry_last_played],
+        )
     app[CACHE] = cache
     hub = StreamHub(cache, matters, limit=settings.max_streams)
     app[STREAMS] = hub
@@ -84,6 +100,17 @@ def _add_routes(router: web.UrlDispatcher, h: Handlers, stream: StreamHandler[No
         resource.add_route("OPTIONS", h.preflight)
         resource.add_route("*", h.method_not_allowed)
     router.add_route("*", "/{tail:.*}", h.not_found)
+
+
+async def _listen_to_replicas(app: web.Application) -> AsyncIterator[None]:
+    """Answers another replica fetched reach this one's cache and streams (pub/sub)."""
+    cache = app[CACHE]
+    assert isinstance(cache, SharedAnswerCache)
+    task = asyncio.create_task(cache.listen())
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 async def _close_cache(app: web.Application) -> None:

@@ -11,7 +11,13 @@ from aiohttp import web
 from proxy.answers.cache import AnswerCache
 from proxy.answers.encoding import Answer, compact_json
 from proxy.answers.nowplaying import NowPlaying
-from proxy.spotify.errors import Forbidden, GrantDead, Unauthorized, UpstreamError
+from proxy.spotify.errors import (
+    Forbidden,
+    GrantDead,
+    SharedStateDown,
+    Unauthorized,
+    UpstreamError,
+)
 from proxy.spotify.grant import days_left, grant_expires_at
 from proxy.spotify.tokens import AccessTokens
 from proxy.web.http import (
@@ -101,6 +107,8 @@ class Handlers:
             await self.tokens.access_token()
         except GrantDead:
             problem = self.tokens.problem
+        except SharedStateDown as error:
+            problem = str(error)
         except UpstreamError as error:  # a Spotify hiccup: say so, the cache keeps serving
             problem = f"Spotify's accounts service is not answering ({error})."
         except Exception as error:
@@ -108,7 +116,7 @@ class Handlers:
             log.error("The readiness check failed unexpectedly (%s).", type(error).__name__)
             problem = UNEXPECTED
         failure = self.cache.failure
-        if problem is None and isinstance(failure, Forbidden | Unauthorized):
+        if problem is None and isinstance(failure, Forbidden | Unauthorized | SharedStateDown):
             problem = str(failure)
         status = self.tokens.status()
         body: dict[str, Any] = {"status": "ok" if problem is None else "unavailable"}
