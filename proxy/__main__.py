@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from urllib.parse import urlsplit
 
 from proxy.limits import files_for_streams, raise_open_files_limit
 from proxy.settings import (
@@ -104,16 +105,15 @@ def check_redis(settings: Settings, from_file: StoredToken | None) -> StoredToke
                 )
             return store.load() or from_file
     except redis.AuthenticationError:
+        if urlsplit(url).password is None:
+            problem = "requires a password: put it in SPOTIFY_PROXY_REDIS_URL"
+        else:
+            problem = "refused the password in SPOTIFY_PROXY_REDIS_URL: copy it again"
         raise SettingsError(
-            [
-                f"Redis at {redis_location(url)} refused the password in SPOTIFY_PROXY_REDIS_URL: "
-                "copy it again (redis://user:password@host:port/0)."
-            ]
+            [f"Redis at {redis_location(url)} {problem} (redis://user:password@host:port/0)."]
         ) from None
     except (redis.RedisError, OSError, StoreError) as error:
         reason = str(error) if isinstance(error, StoreError) else type(error).__name__
-        if isinstance(error, redis.ResponseError) and "NOAUTH" in str(error):
-            reason = "it requires a password"
         raise SettingsError(
             [
                 f"Redis at {redis_location(url)} cannot be used ({reason}): start it, or fix "
