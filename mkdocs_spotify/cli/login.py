@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
     from mkdocs_spotify.cli.oauth import Code, Refused
     from proxy.settings import Settings
+    from proxy.spotify.store import StoredToken
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -124,6 +125,21 @@ def _run(args: argparse.Namespace) -> int:
     except (OSError, ValueError):
         stdin_fd = None
     return asyncio.run(login(settings, options, stdin_fd=stdin_fd))
+
+
+async def _write_to_redis(settings: Settings, token: StoredToken) -> bool:
+    """The proxies' shared grant (SPOTIFY_PROXY_REDIS_URL); they switch to it within seconds."""
+    from proxy.settings import redis_location
+    from proxy.spotify.errors import StoreBusy
+    from proxy.spotify.redis_store import RedisGrantStore
+
+    try:
+        await RedisGrantStore(settings).put(token)
+    except StoreBusy as error:  # SharedStateDown too
+        complain(f"{error} The grant is in the token store: run `mkdocs-spotify login` again.")
+        return False
+    say(f"Saved the grant to Redis at {redis_location(settings.redis_url or '')} for the proxies.")
+    return True
 
 
 def _utcnow() -> datetime:
@@ -396,6 +412,8 @@ async def _finish(
         status = EXIT_FAILURE
     else:
         say(f"\nSaved the refresh token to {path} (readable by you only).")
+    if settings.redis_url is not None and not await _write_to_redis(settings, token):
+        status = EXIT_FAILURE
     say(f"Granted scopes: {' '.join(token.scopes) or '(none)'}.")
     if "user-read-currently-playing" not in token.scopes:
         complain(

@@ -152,15 +152,21 @@ class RedisGrantStore:
         body = json.dumps(token.to_json())
         return bool(self.sync.eval(RESTORE, 2, self.grant_key, self.version_key, body))
 
-    def replace(self, token: StoredToken, patience: float = 30.0) -> None:
-        """A login's new grant, written under the lease so no refresh in flight overwrites it."""
+    async def put(self, token: StoredToken, patience: float = 30.0) -> None:
+        """A login's new grant, written under the lease so no refresh in flight overwrites it.
 
-        async def write() -> None:
+        SharedStateDown or StoreBusy when it cannot be written; closes the connections.
+        """
+        try:
             async with self.locked(patience):
-                await asyncio.to_thread(self.save, token)
-            await self.aio.aclose()
-
-        asyncio.run(write())
+                try:
+                    await asyncio.to_thread(self.save, token)
+                except OSError:
+                    raise unreachable(self.url) from None
+        finally:
+            with contextlib.suppress(*REDIS_ERRORS):
+                await self.aio.aclose()
+            self.sync.close()
 
     @contextlib.asynccontextmanager
     async def locked(self, patience: float) -> AsyncIterator[None]:
