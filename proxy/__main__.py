@@ -18,6 +18,7 @@ from proxy.settings import (
     redis_location,
 )
 from proxy.spotify.errors import StoreError
+from proxy.spotify.grant_store import FileGrantStore
 from proxy.spotify.store import StoredToken, read_store
 
 log = logging.getLogger("proxy")
@@ -68,9 +69,11 @@ def main(host: str, port: int, demo: bool) -> int:
 
 
 def check_credentials(settings: Settings) -> None:
-    """Refuse to start without any refresh token, or with an unreadable store."""
+    """Refuse to start without any refresh token, with an unreadable store, or with a store
+    whose folder cannot lock (processes sharing it would spend each other's tokens)."""
     try:
         stored = read_store(settings.token_store)
+        FileGrantStore(settings.token_store).check_lockable()
     except StoreError as error:
         if settings.redis_url is None:
             raise SettingsError([str(error)]) from None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import textwrap
@@ -20,12 +19,6 @@ from tests.fakes.net import free_port
 
 CLI = [sys.executable, "-m", "mkdocs_spotify.cli.main"]
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SPOTIFY_")}
-    env.update(extra)
-    return env
 
 
 @dataclass

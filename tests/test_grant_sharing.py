@@ -16,7 +16,8 @@ from pathlib import Path
 
 from proxy.spotify.store import StoredToken, read_store, write_store
 from tests.fakes.accounts import StrictAccounts
-from tests.grant_processes import Proxy, clean_env, login_write, proxy_process, run_doctor
+from tests.grant_processes import Proxy, login_write, proxy_process, run_doctor
+from tests.processes import clean_env
 
 SOAK_SECONDS = 30.0
 DOCTOR_EVERY = 3.0
@@ -30,7 +31,7 @@ def owner_store(fake: StrictAccounts, folder: Path, authorized_at: datetime) -> 
 
 
 def environment(fake: StrictAccounts, store: Path) -> dict[str, str]:
-    return clean_env(**fake.env(store), SPOTIFY_PROXY_CACHE_TTL="0.5")
+    return clean_env({**fake.env(store), "SPOTIFY_PROXY_CACHE_TTL": "0.5"})
 
 
 def test_three_proxies_and_doctor_share_a_store_without_spending_a_token_twice(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import logging
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -11,6 +12,7 @@ import pytest
 
 from proxy.clock import ManualClock
 from proxy.settings import Settings
+from proxy.spotify.grant_store import FileGrantStore
 from proxy.web.app import TOKENS
 from proxy.web.grant_watch import warn_if_expiring
 from proxy.web.handlers import UNEXPECTED
@@ -170,3 +172,20 @@ async def test_an_odd_error_code_from_the_accounts_service_stays_out_of_readyz(
     body = await response.text()
     assert "evil" not in body
     assert "token refresh failed (unexpected answer)" in (await response.json())["reason"]
+
+
+async def test_readyz_names_a_held_store_lock_not_the_accounts_service(
+    owner_settings: Settings, start_proxy: StartProxy
+) -> None:
+    # Another process (a stuck doctor, say) holds the store's lock across the proxy's patience.
+    lock_path = FileGrantStore(owner_settings.token_store).lock_path
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        # A short timeout keeps the proxy's patience for the lock (3 timeouts + 1 s) short.
+        client = await start_proxy(replace(owner_settings, upstream_timeout=0.2))
+        response = await client.get("/readyz")
+        body = await response.json()
+    assert response.status == 503
+    assert body["reason"].startswith("Another process held the token store's lock for too long")
+    assert str(owner_settings.token_store) not in body["reason"]

@@ -10,8 +10,9 @@ from pathlib import Path
 from proxy.spotify.store import StoredToken, write_store
 from tests.fakes.accounts import StrictAccounts
 from tests.fakes.net import free_port
-from tests.grant_processes import clean_env, proxy_process
+from tests.grant_processes import proxy_process
 from tests.login_process import CliProcess, consent, get
+from tests.processes import clean_env
 from tests.redis_server import redis_server
 
 
@@ -23,9 +24,11 @@ def test_a_login_reaches_every_replica_through_redis(tmp_path: Path) -> None:
         old = fake.issue_grant()
         write_store(store, StoredToken(old, fake.client_id, fake.scopes, old_day))
         env = clean_env(
-            **fake.env(store),
-            SPOTIFY_PROXY_CACHE_TTL="0.5",
-            SPOTIFY_PROXY_REDIS_URL=server.url,
+            {
+                **fake.env(store),
+                "SPOTIFY_PROXY_CACHE_TTL": "0.5",
+                "SPOTIFY_PROXY_REDIS_URL": server.url,
+            }
         )
         with proxy_process(env, tmp_path, "a") as a:
             old_expiry = a.get("/readyz")[1]["grant_expires_at"]

@@ -12,7 +12,7 @@ import pytest
 from proxy.settings import DEFAULT_REDIS_PREFIX, SettingsError, load_settings, redis_location
 from tests.fakes.net import free_port
 from tests.fakes.spotify import CLIENT_ID
-from tests.grant_processes import clean_env
+from tests.processes import clean_env
 from tests.redis_server import redis_server
 
 CLI = [sys.executable, "-m", "mkdocs_spotify.cli.main"]
@@ -51,10 +51,12 @@ def test_the_location_in_messages_has_no_password() -> None:
 
 def run_proxy(tmp_path: Path, url: str) -> subprocess.CompletedProcess[str]:
     env = clean_env(
-        SPOTIFY_CLIENT_ID=CLIENT_ID,
-        SPOTIFY_REFRESH_TOKEN="seed-token",
-        SPOTIFY_TOKEN_STORE=str(tmp_path / "token.json"),
-        SPOTIFY_PROXY_REDIS_URL=url,
+        {
+            "SPOTIFY_CLIENT_ID": CLIENT_ID,
+            "SPOTIFY_REFRESH_TOKEN": "seed-token",
+            "SPOTIFY_TOKEN_STORE": str(tmp_path / "token.json"),
+            "SPOTIFY_PROXY_REDIS_URL": url,
+        }
     )
     return subprocess.run(
         [*CLI, "proxy", "--port", str(free_port())],

@@ -18,6 +18,7 @@ import pytest
 from proxy.spotify.errors import StoreError
 from proxy.spotify.store import StoredToken, read_store, store_mode, write_store
 from tests.fakes.spotify import CLIENT_ID
+from tests.processes import clean_env
 
 TOKEN = StoredToken(
     refresh_token="refresh-secret",
@@ -171,3 +172,21 @@ def test_a_writer_killed_midway_leaves_a_whole_file(tmp_path: Path) -> None:
     # A kill between mkstemp and rename can leave a private temp file, never a broken store.
     for name in leftovers:
         assert name.startswith(".token-") and store_mode(tmp_path / name) == 0o600
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_the_proxy_refuses_a_damaged_store_at_start_up_without_hanging(
+    tmp_path: Path, kind: str
+) -> None:
+    path = damage(tmp_path / "token.json", kind)
+    env = clean_env({"SPOTIFY_CLIENT_ID": CLIENT_ID, "SPOTIFY_TOKEN_STORE": str(path)})
+    result = subprocess.run(
+        [sys.executable, "-m", "proxy"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=30,  # a FIFO opened for reading would wait for a writer forever
+    )
+    assert result.returncode == 2
+    assert "not a regular file" in result.stderr and "Traceback" not in result.stderr

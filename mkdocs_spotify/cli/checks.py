@@ -276,3 +276,64 @@ def _retry_after(value: str | None) -> str:
     if seconds >= 3600:
         return f"retry after {seconds} s, about {seconds / 3600:.1f} hours"
     return f"retry after {seconds} s"
+
+
+# --- doctor --proxy URL: the running proxy's /readyz ---------------------------------------
+
+# What a proxy sends is shown to the owner: one line, not a page.
+_REMOTE_TEXT = 300
+
+
+def _remote(value: object) -> str:
+    text = " ".join(str(value).split())
+    return text if len(text) <= _REMOTE_TEXT else text[: _REMOTE_TEXT - 1] + "…"
+
+
+def proxy_url_line(url: str) -> Line:
+    return fail(
+        f"--proxy {_remote(url)} is not an http(s) URL: give the proxy's base URL, e.g. "
+        "https://blog.example.com/spotify."
+    )
+
+
+def proxy_unreachable_line(url: str) -> Line:
+    return fail(
+        f"The proxy at {url} did not answer: check that `mkdocs-spotify proxy` runs there and "
+        "that the URL is the one the widget's proxy_url uses."
+    )
+
+
+def proxy_lines(url: str, status: int, body: dict[str, object]) -> list[Line]:
+    """Lines from the proxy's /readyz answer (the proxy refreshed; doctor spent nothing)."""
+    if status == 200 and body.get("status") == "ok":
+        lines = [ok(f"The proxy at {url} is ready: its Spotify grant works.")]
+    elif status == 503 and "reason" in body:
+        lines = [fail(f"The proxy at {url} is not ready: {_remote(body['reason'])}")]
+    elif body.get("mode") == "demo":
+        return [warn(f"The proxy at {url} runs in demo mode: it shows no real listening.")]
+    else:
+        return [
+            fail(
+                f"{url}/readyz answered HTTP {status} without the proxy's readiness JSON: check "
+                "the URL (the base the widget's proxy_url uses)."
+            )
+        ]
+    if "upstream_problem" in body:
+        lines.append(warn(f"Visitors get stale answers: {_remote(body['upstream_problem'])}"))
+    expires = body.get("grant_expires_at")
+    days = body.get("grant_days_left")
+    if isinstance(expires, str) and isinstance(days, int):
+        when = _remote(expires)[:10]
+        if days < 0:
+            lines.append(fail(f"The proxy's grant expired on {when}: {_renew(url)}."))
+        elif days < WARN_DAYS:
+            lines.append(
+                warn(f"The proxy's grant expires in {days} days, on {when}: {_renew(url)}.")
+            )
+        else:
+            lines.append(ok(f"The proxy's grant expires in {days} days, on {when}."))
+    return lines
+
+
+def _renew(url: str) -> str:
+    return f"run `mkdocs-spotify login --to {url}` to renew it without a restart"

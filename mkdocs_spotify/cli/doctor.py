@@ -21,7 +21,15 @@ if TYPE_CHECKING:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = (
         "Check the client id, the token store, one token refresh, the granted scopes, the "
-        "days until the 6-month re-login and one Spotify call; exit 1 if anything FAILs."
+        "days until the 6-month re-login and one Spotify call; exit 1 if anything FAILs. "
+        "The refresh runs under the token store's lock and saves the rotation, so a proxy "
+        "using the same store adopts it."
+    )
+    parser.add_argument(
+        "--proxy",
+        metavar="URL",
+        help="ask the running proxy at URL (its /readyz) instead of refreshing the token here, "
+        "e.g. https://blog.example.com/spotify",
     )
 
 
@@ -46,6 +54,10 @@ def _run(args: argparse.Namespace) -> int:
     from mkdocs_spotify.cli import checks
     from proxy.settings import SettingsError, load_settings, read_environment
 
+    if getattr(args, "proxy", None):
+        lines = asyncio.run(ask_proxy(args.proxy))
+        print(checks.render(lines), flush=True)
+        return checks.exit_status(lines)
     try:
         settings = load_settings(read_environment(), require_client_id=True)
     except SettingsError as error:
@@ -141,6 +153,35 @@ async def diagnose(settings: Settings, now: Callable[[], datetime] = _utcnow) ->
             lines.append(expiry)
         lines.append(await _player_line(SpotifyClient(settings, tokens)))
     return lines
+
+
+async def ask_proxy(url: str) -> list[Line]:
+    """`doctor --proxy URL`: the running proxy's own view (its /readyz); no token is spent."""
+    import aiohttp
+
+    from mkdocs_spotify.cli import checks
+
+    base = url.rstrip("/")
+    if not base.startswith(("http://", "https://")):
+        return [checks.proxy_url_line(url)]
+    try:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(
+                base + "/readyz", timeout=aiohttp.ClientTimeout(total=PROXY_TIMEOUT)
+            ) as resp,
+        ):
+            status = resp.status
+            try:
+                body = await resp.json(content_type=None)
+            except ValueError:
+                body = None
+    except (TimeoutError, aiohttp.ClientError):
+        return [checks.proxy_unreachable_line(base)]
+    return checks.proxy_lines(base, status, body if isinstance(body, dict) else {})
+
+
+PROXY_TIMEOUT = 10.0
 
 
 async def _player_line(client: SpotifyClient) -> Line:

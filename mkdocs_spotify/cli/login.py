@@ -357,13 +357,16 @@ def read_pasted_lines(fd: int, deliver: Callable[[str], None]) -> None:
 async def _finish(
     settings: Settings, options: LoginOptions, attempt: Attempt, outcome: Code | Refused
 ) -> int:
+    import asyncio
+
     import aiohttp
 
     from mkdocs_spotify.cli import oauth
     from proxy.spotify.accounts import request_token
-    from proxy.spotify.errors import AccountsError
+    from proxy.spotify.errors import AccountsError, StoreBusy
     from proxy.spotify.grant import grant_expires_at
-    from proxy.spotify.store import StoredToken, write_store
+    from proxy.spotify.grant_store import FileGrantStore
+    from proxy.spotify.store import StoredToken
 
     if isinstance(outcome, oauth.Refused):
         complain(oauth.refused_sentence(outcome.error))
@@ -402,7 +405,12 @@ async def _finish(
     path = settings.token_store
     status = EXIT_OK
     try:
-        write_store(path, token)
+        # Under the store's lock: a proxy refreshing right now must not write its old chain
+        # over this new grant (it adopts it instead).
+        await asyncio.to_thread(FileGrantStore(path).replace, token)
+    except StoreBusy as error:
+        complain(f"{error}")
+        status = EXIT_FAILURE
     except OSError as error:
         complain(
             f"The token store {path} cannot be written ({error.strerror}): set "

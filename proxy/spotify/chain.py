@@ -9,6 +9,7 @@ adopts what it holds (`grant.adopt_from_store`) before spending anything.
 from __future__ import annotations
 
 import asyncio
+import enum
 import logging
 from dataclasses import dataclass
 
@@ -28,6 +29,14 @@ NO_TOKEN = (
     "restart the proxy."
 )
 _UNREAD = object()
+
+
+class Change(enum.Enum):
+    """What reading the store changed for this process."""
+
+    NONE = "none"
+    ROTATION = "rotation"  # another process rotated the same grant: its token is now ours
+    GRANT = "grant"  # a different grant (a new login): switch to it
 
 
 @dataclass(frozen=True)
@@ -85,20 +94,22 @@ class RefreshChain:
             self.client_id, self.settings.refresh_token, self.settings.authorized_at, stored
         )
 
-    def consider(self, version: object, stored: StoredToken | None) -> bool:
-        """Take in what the store holds now; True when that switched to another grant."""
+    def consider(self, version: object, stored: StoredToken | None) -> Change:
+        """Take in what the store holds now."""
         if self._version is _UNREAD:
             self.start(version, stored)
-            return False
+            return Change.NONE
         self._version = version
         if stored == self._seen:
-            return False
+            return Change.NONE
         self._seen = stored
         successor = adopt_from_store(self.client_id, self.credential, stored)
         if successor is None:
-            return False
+            return Change.NONE
         previous, self.credential = self.credential, successor
-        return previous is None or not same_grant(previous, successor)
+        if previous is None or not same_grant(previous, successor):
+            return Change.GRANT
+        return Change.ROTATION
 
     async def refresh(self, session: aiohttp.ClientSession, lock_timeout: float) -> Refreshed:
         """Refresh under the store's lock; AccountsError, StoreError or GrantDead otherwise."""
@@ -106,30 +117,39 @@ class RefreshChain:
         async with self.store.locked(lock_timeout):
             first = self._version is _UNREAD
             version, stored = await asyncio.to_thread(self.read)
-            switched = self.consider(version, stored)
+            switched = self.consider(version, stored) is Change.GRANT
             if first:
-                # Holding the lock, no writer is between mkstemp and rename: any temporary
-                # file is a killed writer's, and may hold the newest token (tried on refusal).
-                self._spares = await asyncio.to_thread(self._leftovers)
-            credential = self.credential
-            if credential is None:
+                await self._collect_leftovers()
+            if self.credential is None:
                 raise GrantDead(NO_TOKEN)
-            try:
-                grant = await self._request(session, credential)
-            except AccountsError as error:
-                if not error.is_invalid_grant or not self._spares:
-                    self.last_error = error
-                    raise
-                credential, grant = await self._try_spares(session, error)
+            credential, grant = await self._spend(session, self._candidates(self.credential))
             successor = rotated(credential, grant)
             keep = successor or credential
             self.credential = keep
             persist_error = None
             if successor is not None or self._repairs(stored, keep):
-                persist_error = await self._save(keep)
+                if await self._overtaken(stored, keep):
+                    switched = True
+                else:
+                    persist_error = await self._save(keep)
             self._spares = []
         self.last = Refreshed(grant, successor is not None, persist_error, switched)
         return self.last
+
+    async def _overtaken(self, read: StoredToken | None, keep: StoredToken) -> bool:
+        """True when a writer that ignores the lock (an older `login`) put a new grant in the
+        store during this refresh: then it is adopted, not overwritten with the old chain."""
+        try:
+            version, latest = await asyncio.to_thread(self.read)
+        except StoreError:
+            return False
+        if latest == read or latest is None:
+            return False
+        successor = adopt_from_store(self.client_id, keep, latest)
+        if successor is None or same_grant(successor, keep):
+            return False
+        self._version, self._seen, self.credential = version, latest, successor
+        return True
 
     def _repairs(self, stored: StoredToken | None, keep: StoredToken) -> bool:
         """Write an unrotated credential back when the store holds an older grant, or when it
@@ -142,30 +162,46 @@ class RefreshChain:
         form = {"grant_type": "refresh_token", "refresh_token": credential.refresh_token}
         return await request_token(session, self.settings, form)
 
-    async def _try_spares(
-        self, session: aiohttp.ClientSession, refused: AccountsError
+    def _candidates(self, credential: StoredToken) -> list[StoredToken]:
+        """What to present, in order. A killed writer's newer token comes before the store's:
+        the store's may be spent, and a strict server revokes the whole grant when a spent
+        token comes back (RFC 9700 §4.14.2). Not when a changed env seed overrides the store."""
+        if credential != self._seen:
+            return [credential]
+        spares = [s for s in self._spares if s.client_id == self.client_id and s != credential]
+        return [*spares, credential]
+
+    async def _spend(
+        self, session: aiohttp.ClientSession, candidates: list[StoredToken]
     ) -> tuple[StoredToken, TokenGrant]:
-        """The stored token was refused: a killed writer's newer token may still work."""
-        for spare in self._spares:
-            if spare.client_id != self.client_id:
-                continue
+        """Refresh with the first candidate the accounts service accepts."""
+        for candidate in candidates:
             try:
-                grant = await self._request(session, spare)
+                grant = await self._request(session, candidate)
             except AccountsError as error:
-                if not error.is_invalid_grant:
+                if not error.is_invalid_grant or candidate is candidates[-1]:
                     self.last_error = error
                     raise
                 continue
-            log.info(
-                "The stored refresh token was refused; a newer one left by an interrupted "
-                "write works."
-            )
-            return spare, grant
-        self.last_error = refused
-        raise refused
+            if candidate in self._spares:
+                log.info(
+                    "Using the newer refresh token an interrupted write left beside the store."
+                )
+            return candidate, grant
+        raise GrantDead(NO_TOKEN)  # unreachable: candidates always ends with the credential
 
-    def _leftovers(self) -> list[StoredToken]:
-        return self.store.leftovers()
+    async def prepare(self, lock_patience: float) -> None:
+        """At start-up: read the store and clear what a killed writer left, under the lock."""
+        async with self.store.locked(lock_patience):
+            if self._version is _UNREAD:
+                version, stored = await asyncio.to_thread(self.read)
+                self.start(version, stored)
+            await self._collect_leftovers()
+
+    async def _collect_leftovers(self) -> None:
+        # Holding the lock, no writer is between mkstemp and rename: any temporary file is a
+        # killed writer's, and may hold the newest token (tried if the stored one is refused).
+        self._spares = await asyncio.to_thread(self.store.leftovers)
 
     async def _save(self, credential: StoredToken) -> str | None:
         """Persist at once (the old token may be spent); the error's text when it cannot be."""

@@ -46,7 +46,8 @@ class GrantStore(Protocol):
         ...
 
     def leftovers(self) -> list[StoredToken]:
-        """Grants an interrupted write left behind, newest first (removed); only under the lock."""
+        """Grants an interrupted write left behind that are newer than the store, newest first;
+        every leftover is removed. Only while holding the lock."""
         ...
 
 
@@ -75,15 +76,16 @@ class FileGrantStore:
         write_store(self.path, token)
 
     def leftovers(self) -> list[StoredToken]:
-        """Grants in temporary files a killed writer left behind, newest first; removes them.
+        """Grants in temporary files a killed writer left after the store's last write, newest
+        first; removes every temporary file (older ones were superseded by the store).
 
         Call it while holding the lock: then no writer is between mkstemp and rename.
         """
         found: list[StoredToken] = []
-        for leftover in leftover_temp_files(self.path):
+        for leftover, newer in leftover_temp_files(self.path):
             with contextlib.suppress(StoreError):
                 token = read_store(leftover)
-                if token is not None:
+                if token is not None and newer:
                     found.append(token)
             with contextlib.suppress(OSError):
                 leftover.unlink()
@@ -108,41 +110,37 @@ class FileGrantStore:
     async def locked(self, patience: float) -> AsyncIterator[None]:
         """Wait for the lock without blocking the event loop (and cancellably)."""
         fd = self._open_lock()
-        if fd is None:
-            yield
-            return
         try:
-            deadline = time.monotonic() + patience
-            while not self._try_lock(fd):
-                if time.monotonic() >= deadline:
-                    raise StoreBusy(
-                        "Another process held the token store's lock for too long: check for "
-                        "a stuck `mkdocs-spotify doctor`, `login` or proxy using the same store."
-                    )
+            for _ in self._waits(fd, patience):
                 await asyncio.sleep(LOCK_POLL)
             yield
         finally:
-            os.close(fd)  # closing the last descriptor releases the lock
+            if fd is not None:
+                os.close(fd)  # closing the last descriptor releases the lock
 
     @contextlib.contextmanager
     def locked_sync(self, patience: float = 30.0) -> Iterator[None]:
         """The same lock for synchronous callers (e.g. `mkdocs-spotify login`'s write)."""
         fd = self._open_lock()
-        if fd is None:
-            yield
-            return
         try:
-            deadline = time.monotonic() + patience
-            while not self._try_lock(fd):
-                if time.monotonic() >= deadline:
-                    raise StoreBusy(
-                        "Another process held the token store's lock for too long: stop the "
-                        "stuck process using the same store and try again."
-                    )
+            for _ in self._waits(fd, patience):
                 time.sleep(LOCK_POLL)
             yield
         finally:
-            os.close(fd)
+            if fd is not None:
+                os.close(fd)
+
+    def _waits(self, fd: int | None, patience: float) -> Iterator[None]:
+        """One step per failed try to take the lock (the caller sleeps); StoreBusy once
+        `patience` seconds have passed. Nothing to wait for without a lock file."""
+        deadline = time.monotonic() + patience
+        while fd is not None and not self._try_lock(fd):
+            if time.monotonic() >= deadline:
+                raise StoreBusy(
+                    "Another process held the token store's lock for too long: stop the stuck "
+                    "`mkdocs-spotify doctor`, `login` or proxy using the same store."
+                )
+            yield
 
     def replace(self, token: StoredToken, patience: float = 30.0) -> None:
         """Write a new grant (a login) under the lock, so no refresh in flight overwrites it."""

@@ -49,10 +49,20 @@ if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[2], ARGV[2])
 return redis.call('INCR', KEYS[3])
 """
-RESTORE = """
-if redis.call('SET', KEYS[1], ARGV[1], 'NX') then return redis.call('INCR', KEYS[2]) end
-return 0
+# Offer this process's grant of generation ARGV[2]: written when Redis holds none, or an older
+# generation (restarted empty, or from an older snapshot). A write-back also holds the refresh
+# lease for ARGV[3] ms, so every replica offers what it holds before anyone spends a token.
+OFFER = """
+local current = tonumber(redis.call('GET', KEYS[2]) or '-1')
+if redis.call('EXISTS', KEYS[1]) == 1 and current >= tonumber(ARGV[2]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('SET', KEYS[2], ARGV[2])
+if tonumber(ARGV[3]) > 0 then redis.call('SET', KEYS[3], 'write-back', 'NX', 'PX', ARGV[3]) end
+return 1
 """
+# Longer than the interval at which every replica looks at the store (tokens.STORE_CHECK_INTERVAL,
+# 2 s), twice: each has offered its grant before the lease lets a refresh through.
+WRITE_BACK_HOLD = 5.0
 
 REDIS_ERRORS = (redis.RedisError, OSError)
 
@@ -85,16 +95,17 @@ class RedisGrantStore:
         self.aio = redis.asyncio.Redis.from_url(url, **options)
         self._holding: str | None = None  # this process's lease value while it holds the lease
         self._known: StoredToken | None = None  # the last grant read or written
+        self._generation = -1  # the generation of `_known` (Redis' version counter)
         self._version: object = None
-        self._restored_once = False
 
     def load(self) -> StoredToken | None:
         try:
-            raw = self.sync.get(self.grant_key)
+            raw, generation = self.sync.mget(self.grant_key, self.version_key)
         except REDIS_ERRORS:
             raise unreachable(self.url) from None
         if raw is None:
-            return self._restore()
+            self._offer()
+            return self._known
         try:
             token = parse_store(raw if isinstance(raw, bytes) else raw.encode())
         except (ValueError, TypeError, KeyError, RecursionError):
@@ -102,41 +113,46 @@ class RedisGrantStore:
                 f"The grant in Redis ({self.grant_key}) is not a valid token store: run "
                 "`mkdocs-spotify login` to write a new one."
             ) from None
-        self._known = token
+        if self._offer_if_older(generation):
+            return self._known
+        self._known, self._generation = token, _number(generation)
         return token
 
     def version(self) -> object:
-        """The version counter; the last one seen while Redis cannot be reached."""
+        """The generation counter; the last one seen while Redis cannot be reached."""
         try:
             pipe = self.sync.pipeline(transaction=False)
             pipe.get(self.version_key)
             pipe.exists(self.grant_key)
-            version, present = pipe.execute()
-        except REDIS_ERRORS:
+            generation, present = pipe.execute()
+            if not present:
+                self._offer()
+            else:
+                self._offer_if_older(generation)
+        except (*REDIS_ERRORS, SharedStateDown):
             return self._version
-        if not present and self._known is not None:
-            self._restore()
-            return self._version
-        self._version = (version, present)
+        self._version = (generation, present)
         return self._version
 
     def save(self, token: StoredToken) -> None:
         """Write under the lease (compare-and-swap); OSError when the lease was lost."""
-        # Whatever happens to the write, this is the grant this process holds now: written back
-        # if Redis turns up empty.
+        # Whatever happens to the write, this is the grant this process holds now: offered
+        # back if Redis turns up empty; newer than any generation Redis held.
         self._known = token
+        self._generation += 1
         holding = self._holding
         if holding is None:
-            raise OSError("the refresh lease is not held")
+            raise OSError(0, "the refresh lease is not held")
         body = json.dumps(token.to_json())
         try:
-            done = self.sync.eval(
+            generation = self.sync.eval(
                 SAVE, 3, self.lease_key, self.grant_key, self.version_key, holding, body
             )
         except REDIS_ERRORS as error:
-            raise OSError(f"Redis cannot be reached ({type(error).__name__})") from None
-        if not done:
-            raise OSError("the refresh lease expired before the rotated token was saved")
+            raise OSError(0, f"Redis cannot be reached ({type(error).__name__})") from None
+        if not generation:
+            raise OSError(0, "the refresh lease expired before the rotated token was saved")
+        self._generation = _number(generation)
 
     def leftovers(self) -> list[StoredToken]:
         return []  # a write is one command: nothing half-written to recover
@@ -148,9 +164,9 @@ class RedisGrantStore:
 
     def seed(self, token: StoredToken) -> bool:
         """Write `token` when Redis holds no grant yet (start-up); True when it did."""
-        self._known = token
         body = json.dumps(token.to_json())
-        return bool(self.sync.eval(RESTORE, 2, self.grant_key, self.version_key, body))
+        keys = (self.grant_key, self.version_key, self.lease_key)
+        return bool(self.sync.eval(OFFER, 3, *keys, body, 0, 0))
 
     async def put(self, token: StoredToken, patience: float = 30.0) -> None:
         """A login's new grant, written under the lease so no refresh in flight overwrites it.
@@ -189,20 +205,34 @@ class RedisGrantStore:
             with contextlib.suppress(*REDIS_ERRORS):
                 await self.aio.eval(RELEASE, 1, self.lease_key, value)
 
-    def _restore(self) -> StoredToken | None:
-        """Redis lost the grant (restarted empty): write back the one this process holds."""
+    def _offer_if_older(self, generation: bytes | str | None) -> bool:
+        if self._known is None or _number(generation) >= self._generation:
+            return False
+        return self._offer()
+
+    def _offer(self) -> bool:
+        """Redis lost the grant or went back in time (restarted empty, an older snapshot):
+        write back the one this process holds, unless another replica's is newer."""
         known = self._known
         if known is None:
-            return None
+            return False
+        body = json.dumps(known.to_json())
+        keys = (self.grant_key, self.version_key, self.lease_key)
+        hold = int(WRITE_BACK_HOLD * 1000)
         try:
-            version = self.sync.eval(
-                RESTORE, 2, self.grant_key, self.version_key, json.dumps(known.to_json())
-            )
+            done = self.sync.eval(OFFER, 3, *keys, body, self._generation, hold)
         except REDIS_ERRORS:
             raise unreachable(self.url) from None
-        if version:
+        if done:
             log.warning(
-                "Redis held no grant (restarted empty?): wrote back the one this proxy holds."
+                "Redis held no grant or an older one (restarted?): wrote back the one this "
+                "proxy holds."
             )
-            self._version = (str(version).encode(), 1)
-        return self.load() if not version else known
+        return bool(done)
+
+
+def _number(raw: bytes | str | int | None) -> int:
+    try:
+        return int(raw or 0)
+    except ValueError:
+        return 0

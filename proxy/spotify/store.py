@@ -151,25 +151,28 @@ def write_store(path: Path, token: StoredToken) -> None:
     _fsync_dir(target.parent)
 
 
-def leftover_temp_files(path: Path) -> list[Path]:
-    """Temporary files a killed writer left beside the store, newest first.
-
-    Each may hold a refresh token newer than the store's (killed between fsync and rename).
-    """
-    folder = path.resolve().parent
+def leftover_temp_files(path: Path) -> list[tuple[Path, bool]]:
+    """Temporary files a killed writer left beside the store, newest first, each with whether
+    it is newer than the store (then it may hold the newest token: the writer was killed
+    between fsync and rename, after the accounts service had spent the store's token)."""
+    target = path.resolve()
     try:
         found = [
             entry
-            for entry in folder.iterdir()
+            for entry in target.parent.iterdir()
             if entry.name.startswith(TEMP_PREFIX) and entry.name.endswith(TEMP_SUFFIX)
         ]
     except OSError:
         return []
+    try:
+        store_time = target.stat().st_mtime_ns
+    except OSError:
+        store_time = -1
     stamped = []
     for entry in found:
         with contextlib.suppress(OSError):
             stamped.append((entry.lstat().st_mtime_ns, entry))
-    return [entry for _, entry in sorted(stamped, reverse=True)]
+    return [(entry, stamp > store_time) for stamp, entry in sorted(stamped, reverse=True)]
 
 
 def store_mode(path: Path) -> int:

@@ -20,7 +20,7 @@ from cachetools import TLRUCache
 from proxy.clock import Clock
 from proxy.settings import Settings
 from proxy.spotify.accounts import TokenGrant
-from proxy.spotify.chain import RefreshChain
+from proxy.spotify.chain import Change, RefreshChain
 from proxy.spotify.errors import AccountsError, GrantDead, StoreError, UpstreamError
 from proxy.spotify.grant import choose_credential, grant_expires_at
 from proxy.spotify.grant_store import FileGrantStore, GrantStore
@@ -96,6 +96,11 @@ class AccessTokens:
         return now + token_lifetime(grant.expires_in, self._floor)
 
     @property
+    def _lock_patience(self) -> float:
+        # Waiting for another process's refresh is bounded by its own request timeout.
+        return 3 * self.settings.upstream_timeout + 1
+
+    @property
     def problem(self) -> str | None:
         return self.health.problem
 
@@ -137,6 +142,14 @@ class AccessTokens:
             stored,
         )
 
+    async def prepare(self) -> None:
+        """At start-up: read the store, remove leftover temporary files. Never raises: the first
+        refresh reports any problem."""
+        try:
+            await self.chain.prepare(self._lock_patience)
+        except (StoreError, UpstreamError, OSError) as error:
+            log.debug("The token store could not be prepared at start-up (%s).", error)
+
     async def watch_store(self, interval: float = STORE_CHECK_INTERVAL) -> None:
         """Follow the store while the proxy runs (a background task)."""
         while True:
@@ -144,7 +157,11 @@ class AccessTokens:
             await self.follow_store()
 
     async def follow_store(self) -> bool:
-        """Switch to a new grant another process wrote; True when it did. Never raises."""
+        """Take in what another process wrote; True when it switched to a new grant.
+
+        Never raises. Another process's rotation of the same grant just replaces the refresh
+        token (and lifts a dead-grant back-off); a new grant also drops the access token.
+        """
         if self._lock.locked():
             return False  # a refresh is re-reading the store under its lock right now
         try:
@@ -152,14 +169,19 @@ class AccessTokens:
                 return False
             async with self._lock:
                 version, stored = await asyncio.to_thread(self.chain.read)
-                switched = self.chain.consider(version, stored)
-                if switched:
-                    # The old grant may be revoked soon: its access token goes with it.
-                    self._cache.pop(_ACCESS, None)
-                    self.health.recovered()
-                    self._log_switch()
+                change = self.chain.consider(version, stored)
                 self._store_trouble = None
-                return switched
+                if change is Change.NONE:
+                    return False
+                if self.health.dead:
+                    self.health.recovered()  # a token to try: do not wait for the back-off
+                if change is Change.ROTATION:
+                    return False
+                # The old grant may be revoked soon: its access token goes with it.
+                self._cache.pop(_ACCESS, None)
+                self.health.recovered()
+                self._log_switch()
+                return True
         except (StoreError, OSError) as error:
             # The next refresh takes the dead-grant path; say it once here.
             text = str(error)
@@ -173,10 +195,8 @@ class AccessTokens:
         self.health.check(now)
         if self.session is None:
             raise UpstreamError("the proxy is not started")
-        # Waiting for another process's refresh is bounded by its own request timeout.
-        lock_timeout = 3 * self.settings.upstream_timeout + 1
         try:
-            refreshed = await self.chain.refresh(self.session, lock_timeout)
+            refreshed = await self.chain.refresh(self.session, self._lock_patience)
         except StoreError as error:
             raise self.health.mark_dead(STORE_PROBLEM, now, log_line=str(error)) from None
         except GrantDead as error:

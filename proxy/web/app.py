@@ -144,6 +144,7 @@ async def _client_session(app: web.Application) -> AsyncIterator[None]:
 
 async def _store_watch(app: web.Application) -> AsyncIterator[None]:
     """Switch to a grant another process (a login, doctor, another proxy) writes, at once."""
+    await app[TOKENS].prepare()
     task = asyncio.create_task(app[TOKENS].watch_store())
     yield
     task.cancel()

@@ -15,6 +15,7 @@ from proxy.spotify.errors import (
     Forbidden,
     GrantDead,
     SharedStateDown,
+    StoreBusy,
     Unauthorized,
     UpstreamError,
 )
@@ -107,7 +108,7 @@ class Handlers:
             await self.tokens.access_token()
         except GrantDead:
             problem = self.tokens.problem
-        except SharedStateDown as error:
+        except StoreBusy as error:  # our own sentence, with no path in it
             problem = str(error)
         except UpstreamError as error:  # a Spotify hiccup: say so, the cache keeps serving
             problem = f"Spotify's accounts service is not answering ({error})."

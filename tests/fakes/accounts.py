@@ -51,6 +51,14 @@ class StrictAccounts(FakeSpotify):
     def issue_refresh_token(self) -> str:
         return self.issue_grant()
 
+    def rotate(self, token: str) -> str:
+        """What a refresh does to `token` (spends it, returns its successor), without HTTP."""
+        with self._guard:
+            self.refresh_tokens.discard(token)
+            self.spent.add(token)
+            self._spent.append(token)
+            return self._issue(self.family_of[token])
+
     def revoke_grant(self, token: str) -> None:
         """Revoke the grant `token` belongs to (what the owner does in their account page)."""
         with self._guard:

@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 from urllib.parse import urlencode, urlsplit
 
 from aiohttp import web
@@ -184,7 +184,7 @@ class FakeSpotify:
         if self._runner is not None:
             await self._runner.cleanup()
 
-    async def __aenter__(self) -> FakeSpotify:
+    async def __aenter__(self) -> Self:
         await self.start()
         return self
 
@@ -192,7 +192,7 @@ class FakeSpotify:
         await self.stop()
 
     @contextmanager
-    def running(self) -> Iterator[FakeSpotify]:
+    def running(self) -> Iterator[Self]:
         """Serve from a background thread with its own event loop (for synchronous tests)."""
         loop = asyncio.new_event_loop()
         thread = threading.Thread(target=loop.run_forever, daemon=True)
