@@ -205,10 +205,11 @@ def test_redis_restarted_empty_keeps_answers_flowing_and_gets_the_grant_back(
             back = time.monotonic()
             with server.client() as client:
                 while client.get("test:grant") is None:
-                    assert time.monotonic() - back < 10, "the grant was not written back"
+                    assert time.monotonic() - back < 20, "the grant was not written back"
                     time.sleep(0.1)
             while a.get("/v1/now-playing")[1]["stale"] or b.get("/v1/now-playing")[1]["stale"]:
-                assert time.monotonic() - back < 10, a.log_text() + b.log_text()
+                # Within the back-off (5 s at most) and the write-back hold of the lease (5 s).
+                assert time.monotonic() - back < 20, a.log_text() + b.log_text()
                 time.sleep(0.1)
             calls_before = fake.api_calls
             opened = time.monotonic()
@@ -272,3 +273,24 @@ def test_a_stream_on_one_replica_hears_a_track_change_another_fetched(tmp_path: 
     assert second["item"]["title"] == "After"
     assert heard - changed_at <= 1 + 1, heard - changed_at
     assert "Traceback" not in a_log
+
+
+def test_replicas_share_one_access_token(tmp_path: Path) -> None:
+    fake = StrictAccounts(access_token_lifetime=3600)
+    with fake.running(), redis_server(tmp_path / "redis") as server:
+        store, _ = owner_store(fake, tmp_path)
+        env = environment(fake, store, server)
+        with (
+            proxy_process(env, tmp_path, "a") as a,
+            proxy_process(env, tmp_path, "b") as b,
+            proxy_process(env, tmp_path, "c") as c,
+        ):
+            statuses = [proxy.get("/readyz")[0] for proxy in (a, b, c)]
+            fake.expire_access_tokens()  # Spotify refuses it (401): one new token for all
+            a.get("/v1/now-playing")
+            time.sleep(TTL)
+            b.get("/v1/now-playing")
+            statuses += [proxy.get("/readyz")[0] for proxy in (a, b, c)]
+
+    assert statuses == [200] * 6
+    assert fake.refreshes == 2, fake.refreshes

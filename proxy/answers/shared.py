@@ -48,7 +48,9 @@ return 0
 # Spotify content is kept no longer than needed (docs/architecture.md): a day covers a
 # replica started while Spotify is down.
 ANSWER_SECONDS = 86_400
-MAX_BACKOFF = 30.0
+# Between attempts to reach Redis again: doubling from one TTL, so a Redis that is back is
+# noticed within seconds, and a dead one costs a connection attempt every few seconds.
+MAX_BACKOFF = 5.0
 REDIS_ERRORS = (redis.RedisError, OSError)
 # Failures travel by class name; the readiness check tells some of them apart.
 _FAILURES: dict[str, type[UpstreamError]] = {

@@ -7,6 +7,7 @@ Same contract as `FileGrantStore` (`grant_store.GrantStore`), with Redis' own to
   a replica killed mid-refresh blocks the others for one lease at most;
 - `save` is a compare-and-swap: a script writes the grant only while this process still holds
   the lease, and bumps `<prefix>grant:version`, which `version()` reads;
+- the access token with its lifetime as `<prefix>access`, so replicas share one;
 - a Redis restarted empty never loses the grant: the store remembers the last grant it read or
   wrote and writes it back (SET NX) as soon as it finds the key gone.
 
@@ -86,6 +87,7 @@ class RedisGrantStore:
         self.grant_key = f"{prefix}grant"
         self.version_key = f"{prefix}grant:version"
         self.lease_key = f"{prefix}lease:refresh"
+        self.access_key = f"{prefix}access"
         self.lease_ms = int((2 * settings.upstream_timeout + LEASE_MARGIN) * 1000)
         options: dict[str, Any] = {
             "socket_timeout": SOCKET_TIMEOUT,
@@ -156,6 +158,26 @@ class RedisGrantStore:
 
     def leftovers(self) -> list[StoredToken]:
         return []  # a write is one command: nothing half-written to recover
+
+    async def shared_access(self) -> tuple[str, float] | None:
+        """The access token another replica got, with its seconds left; None when there is none
+        (or Redis cannot be reached: then this replica refreshes under the lease, or waits)."""
+        try:
+            pipe = self.aio.pipeline(transaction=False)
+            pipe.get(self.access_key)
+            pipe.pttl(self.access_key)
+            raw, left_ms = await pipe.execute()
+        except REDIS_ERRORS:
+            return None
+        if raw is None or left_ms <= 0:
+            return None
+        token = raw.decode() if isinstance(raw, bytes) else str(raw)
+        return token, left_ms / 1000
+
+    async def share_access(self, token: str, seconds: float) -> None:
+        """Offer a fresh access token to the other replicas for `seconds`."""
+        with contextlib.suppress(*REDIS_ERRORS):
+            await self.aio.set(self.access_key, token, px=max(1, int(seconds * 1000)))
 
     def check(self) -> StoredToken | None:
         """At start-up: reach Redis (SettingsError-worthy RedisError otherwise), read the grant."""

@@ -13,6 +13,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol, runtime_checkable
 
 import aiohttp
 from cachetools import TLRUCache
@@ -28,6 +29,15 @@ from proxy.spotify.health import GrantHealth
 from proxy.spotify.store import StoredToken
 
 log = logging.getLogger(__name__)
+
+
+@runtime_checkable
+class SharedAccess(Protocol):
+    """A store that also shares the access token between processes (Redis)."""
+
+    async def shared_access(self) -> tuple[str, float] | None: ...
+
+    async def share_access(self, token: str, seconds: float) -> None: ...
 
 
 def grant_store_for(settings: Settings) -> GrantStore:
@@ -90,6 +100,7 @@ class AccessTokens:
             maxsize=1, ttu=self._expiry, timer=clock.monotonic
         )
         self._lock = asyncio.Lock()
+        self._refused: str | None = None  # the last access token Spotify answered 401 to
         self._store_trouble: str | None = None
 
     def _expiry(self, _key: str, grant: TokenGrant, now: float) -> float:
@@ -126,6 +137,7 @@ class AccessTokens:
         grant = self._cache.get(_ACCESS)
         if grant is not None and grant.access_token == token:
             self._cache.pop(_ACCESS, None)
+        self._refused = token
 
     def load_credential(self) -> StoredToken | None:
         """The refresh token to use now (blocking read; the seed rule in docs/architecture.md)."""
@@ -191,6 +203,13 @@ class AccessTokens:
             return False
 
     async def _refresh(self) -> TokenGrant:
+        shared = self.store if isinstance(self.store, SharedAccess) else None
+        if shared is not None:
+            found = await shared.shared_access()
+            # Not the token a 401 just refused, and not one about to expire.
+            if found is not None and found[0] != self._refused and found[1] > self._floor:
+                self.health.recovered()
+                return TokenGrant(found[0], found[1])
         now = self.clock.monotonic()
         self.health.check(now)
         if self.session is None:
@@ -214,6 +233,8 @@ class AccessTokens:
         log.info("Spotify access token refreshed (valid %d s).", int(grant.expires_in))
         if refreshed.rotated:
             self._log_rotation(refreshed.persist_error)
+        if shared is not None:
+            await shared.share_access(grant.access_token, token_lifetime(grant.expires_in))
         return grant
 
     def _log_switch(self) -> None:
