@@ -63,11 +63,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(kind: str, body_file: Path) -> Iterator[Server]:
+def server(kind: str, body_file: Path, *extra: str) -> Iterator[Server]:
     """Start `bench.serve` in a child process and yield the URL once it answers."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "bench.serve", kind, str(port), str(body_file)],
+        [sys.executable, "-m", "bench.serve", kind, str(port), str(body_file), *extra],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         preexec_fn=pin(-1),
