@@ -33,6 +33,7 @@ def main(host: str, port: int, demo: bool) -> int:
     from aiohttp import web
 
     from proxy.web.app import create_app
+    from proxy.web.protocol import server_args
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     try:
@@ -48,7 +49,9 @@ def main(host: str, port: int, demo: bool) -> int:
 
     def listening(_banner: str) -> None:
         # run_app calls this once the socket is bound, so a busy port never reads "Serving".
-        log.info("Serving %s on http://%s:%d/v1/now-playing", mode, host, port)
+        # The base URL, not the endpoint: it is what goes into the plugin's proxy_url.
+        base = f"http://{'[' + host + ']' if ':' in host else host}:{port}"
+        log.info("Serving %s on %s (the plugin's proxy_url is this base URL).", mode, base)
 
     try:
         web.run_app(
@@ -57,6 +60,7 @@ def main(host: str, port: int, demo: bool) -> int:
             port=port,
             access_log=logging.getLogger("aiohttp.access") if settings.access_log else None,
             print=listening,
+            **server_args(),
         )
     except OSError as error:
         print(

@@ -5,6 +5,7 @@ Nothing else in the project reads `os.environ`: every part receives a `Settings`
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -83,6 +84,8 @@ class Settings:
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
     demo: bool = False
+    # Enables `PUT /v1/admin/grant` on the proxy; `login --to` sends it as a bearer token.
+    admin_token: str | None = field(default=None, repr=False)
 
     @property
     def is_public_client(self) -> bool:
@@ -174,6 +177,12 @@ def load_settings(
     for name, url in (("SPOTIFY_ACCOUNTS_URL", accounts_url), ("SPOTIFY_API_URL", api_url)):
         if not _is_http_url(url):
             problems.append(f"{name} must be an http(s) URL such as {_default_for(name)}.")
+        elif not is_secure_url(url):
+            problems.append(
+                f"{name} uses plain http for {urlsplit(url).hostname}, which would send the "
+                "client secret and tokens unencrypted: use https (plain http is only for "
+                "127.0.0.1, [::1] or localhost)."
+            )
 
     origins: list[str] = []
     for origin in (get("SPOTIFY_PROXY_ALLOWED_ORIGINS") or "").split(","):
@@ -230,6 +239,14 @@ def load_settings(
         )
     redis_prefix = env.get("SPOTIFY_PROXY_REDIS_PREFIX", DEFAULT_REDIS_PREFIX)
     access_log = (get("SPOTIFY_PROXY_ACCESS_LOG") or "").lower() in {"1", "true", "yes", "on"}
+    admin_token = get("SPOTIFY_PROXY_ADMIN_TOKEN")
+    if admin_token is not None:
+        weakness = admin_token_problem(admin_token)
+        if weakness is not None:
+            problems.append(
+                f"SPOTIFY_PROXY_ADMIN_TOKEN {weakness}: use at least 32 random bytes, e.g. the "
+                'output of `python -c "import secrets; print(secrets.token_urlsafe(32))"`.'
+            )
 
     if not 0 < port < 65536:
         problems.append(f"--port {port} is not a TCP port: use a number from 1 to 65535.")
@@ -254,6 +271,7 @@ def load_settings(
         host=host,
         port=port,
         demo=demo,
+        admin_token=admin_token,
     )
 
 
@@ -316,6 +334,40 @@ def _is_http_url(value: str) -> bool:
     except ValueError:  # also an unbalanced "[" urllib reads as a broken IPv6 literal
         return False
     return parts.scheme in {"http", "https"} and bool(parts.hostname)
+
+
+# secrets.token_urlsafe(32): 32 random bytes are 43 characters of base64url.
+MIN_ADMIN_TOKEN_CHARS = 43
+_TOKEN_CHARS = re.compile(r"^[\x21-\x7e]+$")
+
+
+def admin_token_problem(token: str) -> str | None:
+    """Why the admin token is too weak to guard the grant, or None (never quotes the token)."""
+    if not _TOKEN_CHARS.match(token):
+        return "has spaces or characters outside printable ASCII (it travels in a header)"
+    if len(token) < MIN_ADMIN_TOKEN_CHARS:
+        return f"is {len(token)} characters long, fewer than {MIN_ADMIN_TOKEN_CHARS}"
+    # Random text of this length uses many symbols; "aaaa..." or "abab..." does not.
+    if len(set(token)) < 8:
+        return "repeats too few characters to be random"
+    return None
+
+
+def is_loopback_host(host: str) -> bool:
+    """127.0.0.0/8, ::1 or `localhost`: traffic that never leaves the machine."""
+    host = host.strip("[]").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def is_secure_url(url: str) -> bool:
+    """https anywhere; plain http only to a loopback host (RFC 8252 §8.3's one exception)."""
+    parts = urlsplit(url)
+    return parts.scheme == "https" or is_loopback_host(parts.hostname or "")
 
 
 def _default_for(name: str) -> str:

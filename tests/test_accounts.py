@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import base64
+import json
+
 import aiohttp
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 
-from proxy.spotify.accounts import parse_token_response, request_token
+from mkdocs_spotify.cli.oauth import accounts_sentence
+from proxy.spotify.accounts import basic_credentials, parse_token_response, request_token
 from proxy.spotify.errors import AccountsError
 from tests.fakes.spotify import FakeSpotify
 
@@ -100,7 +106,83 @@ def test_parse_token_response_errors(status: int, body: bytes, error: str) -> No
 
 def test_parse_token_response_success() -> None:
     grant = parse_token_response(
-        200, b'{"access_token": "a", "expires_in": 60, "refresh_token": "r", "scope": "x y"}'
+        200,
+        b'{"access_token": "a", "token_type": "Bearer", "expires_in": 60, "refresh_token": "r",'
+        b' "scope": "x y"}',
     )
     assert (grant.access_token, grant.expires_in, grant.refresh_token) == ("a", 60.0, "r")
     assert grant.scopes == ("x", "y")
+
+
+async def test_basic_credentials_are_form_urlencoded_before_base64() -> None:
+    # RFC 6749 §2.3.1: a standards-following server decodes each part; a secret with `%`, `+`,
+    # `/`, `=` or `:` only survives if it was encoded.
+    secret = "a%2Fb+c/d=e:f g"
+    async with FakeSpotify(client_secret=secret) as fake:
+        token = fake.issue_refresh_token()
+        async with aiohttp.ClientSession() as session:
+            grant = await request_token(
+                session,
+                fake.settings(client_secret=secret),
+                {"grant_type": REFRESH, REFRESH: token},
+            )
+        assert grant.access_token in fake.access_tokens
+
+
+def test_basic_credentials_match_the_rfc_encoding() -> None:
+    header = basic_credentials("id:1", "p+q r%")
+    assert base64.b64decode(header.removeprefix("Basic ")) == b"id%3A1:p%2Bq+r%25"
+
+
+@pytest.mark.parametrize("token_type", [None, "mac", "", "bearer-ish"])
+async def test_a_token_that_is_not_bearer_is_refused(
+    fake_spotify: FakeSpotify, token_type: str | None
+) -> None:
+    fake_spotify.token_type = token_type
+    token = fake_spotify.issue_refresh_token()
+    async with aiohttp.ClientSession() as session:
+        with pytest.raises(AccountsError) as caught:
+            await request_token(
+                session, fake_spotify.settings(), {"grant_type": REFRESH, REFRESH: token}
+            )
+    assert caught.value.error == "bad_token_type"
+    sentence = accounts_sentence(caught.value.error, "`mkdocs-spotify login`")
+    assert sentence is not None and "bearer" in sentence
+
+
+@pytest.mark.parametrize("token_type", ["Bearer", "bearer", "BEARER"])
+def test_bearer_is_compared_case_insensitively(token_type: str) -> None:
+    body = json.dumps({"access_token": "a", "token_type": token_type, "expires_in": 60})
+    assert parse_token_response(200, body.encode()).access_token == "a"
+
+
+@pytest.mark.parametrize("status", [307, 308])
+async def test_the_refresh_token_never_follows_a_redirect(
+    fake_spotify: FakeSpotify, status: int
+) -> None:
+    received: list[bytes] = []
+
+    async def catch(request: web.Request) -> web.Response:
+        received.append(await request.read())
+        return web.json_response({"access_token": "x", "token_type": "Bearer"})
+
+    catcher = web.Application()
+    catcher.router.add_route("*", "/{tail:.*}", catch)
+    server = TestServer(catcher, host="127.0.0.1")
+    await server.start_server()
+    try:
+        fake_spotify.token_redirect = str(server.make_url("/elsewhere"))
+        fake_spotify.token_redirect_status = status
+        token = fake_spotify.issue_refresh_token()
+        async with aiohttp.ClientSession() as session:
+            with pytest.raises(AccountsError) as caught:
+                await request_token(
+                    session, fake_spotify.settings(), {"grant_type": REFRESH, REFRESH: token}
+                )
+    finally:
+        await server.close()
+    assert received == []
+    assert caught.value.error == "redirected" and caught.value.status == status
+    assert token not in str(caught.value)
+    sentence = accounts_sentence(caught.value.error, "`mkdocs-spotify doctor`")
+    assert sentence is not None and "SPOTIFY_ACCOUNTS_URL" in sentence

@@ -245,3 +245,28 @@ def test_ctrl_c_while_waiting_exits_130_with_one_line(tmp_path: Path) -> None:
     assert not (tmp_path / "token.json").exists()
     with socket.socket() as probe:
         assert probe.connect_ex(("127.0.0.1", port)) != 0
+
+
+def test_the_browser_page_tells_the_real_outcome_of_the_exchange(tmp_path: Path) -> None:
+    with FakeSpotify().running() as fake:
+        login, url, _port = start_login(fake, tmp_path)
+        redirect = consent(url)
+        fake.token_error = (503, {"error": "server_error"})
+        status, page = get(redirect)
+        assert login.finish() == 1, login.output
+    assert status == 500
+    assert "connected" not in page and "close this tab" not in page
+    assert "server_error" in page and "server_error" in login.stderr
+    assert not (tmp_path / "token.json").exists()
+
+
+def test_a_huge_callback_address_leaves_no_traceback_on_the_terminal(tmp_path: Path) -> None:
+    with FakeSpotify().running() as fake:
+        login, url, port = start_login(fake, tmp_path)
+        status, _ = get(f"http://127.0.0.1:{port}/callback?code={'x' * 100_000}&state=s")
+        assert status == 400
+        redirect = consent(url)
+        assert get(redirect)[0] == 200  # still waiting, and the real redirect still works
+        assert login.finish() == 0, login.output
+    assert "Traceback" not in login.output
+    assert "Error handling request" not in login.output

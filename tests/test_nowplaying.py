@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 
 from proxy.answers.nowplaying import (
+    MAX_ARTISTS,
+    MAX_TEXT,
     NormaliseError,
     normalise,
     pick_image,
@@ -46,7 +48,7 @@ def test_a_playing_track_becomes_the_full_answer() -> None:
             "image": {
                 "url": "https://i.scdn.co/image/ab67616d0000b273aaaa64",
                 "width": 64,
-                "height": 64,
+                "height": 58,
             },
             "duration_ms": 215_000,
             "explicit": True,
@@ -236,11 +238,6 @@ def _set(path: str, value: object) -> Callable[[dict[str, Any]], None]:
         (200, _set("item.name", ...)),
         (200, _set("item.name", 7)),
         (200, _set("item.name", None)),
-        (200, _set("item.duration_ms", ...)),
-        (200, _set("item.duration_ms", "215000")),
-        (200, _set("item.duration_ms", 215_000.0)),
-        (200, _set("item.duration_ms", True)),
-        (200, _set("item.duration_ms", -1)),
         (200, _set("item.type", ...)),
         (200, _set("item.type", 3)),
     ],
@@ -436,7 +433,7 @@ def test_pick_image_fits_a_64px_box(images: object, expected_url: str | None) ->
 
 @pytest.mark.parametrize(("size", "expected"), [(64, 64), (None, None), ("64", None),
                                                 (True, None), (0, None), (-64, None),
-                                                (64.0, None)])  # fmt: skip
+                                                (64.0, 64), (64.5, None)])  # fmt: skip
 def test_image_sizes_are_positive_ints_or_null(size: object, expected: int | None) -> None:
     image = pick_image([{"url": "https://i.scdn.co/a", "width": size, "height": size}])
 
@@ -462,3 +459,175 @@ def test_the_documented_examples_have_the_answer_shape() -> None:
         for item in (example["item"], example["last_played"]):
             if item is not None:
                 assert_item_shape(item)
+
+
+@pytest.mark.parametrize(
+    "duration",
+    [..., None, "215000", True, -1, 0, 215_000.5, [215_000], {"ms": 215_000}, {}],
+    ids=["missing", "null", "text", "bool", "negative", "zero", "fraction", "list", "odd-object",
+         "empty-object"],
+)  # fmt: skip
+def test_an_unreadable_duration_is_zero_with_no_progress(duration: object) -> None:
+    reply = payloads.currently_playing(payloads.track(), progress_ms=42_000)
+    _set("item.duration_ms", duration)(reply)
+
+    answer = normalise(200, reply, FETCHED_AT)
+
+    assert answer["item"] is not None and answer["item"]["title"] == "Song"
+    assert answer["item"]["duration_ms"] == 0
+    assert answer["progress_ms"] is None
+
+
+@pytest.mark.parametrize(
+    ("duration", "expected"),
+    [(204_053.0, 204_053), ({"totalMilliseconds": 127_000}, 127_000),
+     ({"totalMilliseconds": 127_000.0}, 127_000)],
+    ids=["integral-float", "local-file-object", "object-with-float"],
+)  # fmt: skip
+def test_durations_as_spotify_sent_them_are_read(duration: object, expected: int) -> None:
+    # Early 2024 (integral floats) and Dec 2023 - Jan 2024 (an object for local files).
+    reply = payloads.currently_playing(payloads.local_track(), progress_ms=42_000.0)  # type: ignore[arg-type]
+    reply["item"]["duration_ms"] = duration
+
+    answer = normalise(200, reply, FETCHED_AT)
+
+    assert answer["item"] is not None and answer["item"]["duration_ms"] == expected
+    assert answer["progress_ms"] == 42_000
+
+
+@pytest.mark.parametrize("title", ["", " ", "\t\n", "\u3000"])
+def test_a_blank_title_is_no_title(title: str) -> None:
+    reply = payloads.currently_playing(payloads.track(title))
+
+    item = normalise(200, reply, FETCHED_AT)["item"]
+
+    assert item is not None and item["title"] == ""
+    assert item["artists"][0]["name"] == "Artist"
+
+
+def test_blank_artist_and_album_names_are_dropped() -> None:
+    track = payloads.track(album=" ")
+    track["artists"] = [{"name": ""}, {"name": "  "}, {"name": "Kept"}]
+
+    item = normalise(200, payloads.currently_playing(track), FETCHED_AT)["item"]
+
+    assert item is not None
+    assert item["artists"] == [{"name": "Kept", "url": None}]
+    assert item["album"] is None
+
+
+def test_long_titles_and_names_are_capped_with_an_ellipsis() -> None:
+    long = "x" * 20_000_000
+    track = payloads.track(long, artist=long, album=long)
+
+    item = normalise(200, payloads.currently_playing(track), FETCHED_AT)["item"]
+
+    assert item is not None
+    for text in (item["title"], item["artists"][0]["name"], item["album"]["name"]):  # type: ignore[index]
+        assert len(text) == MAX_TEXT and text == "x" * (MAX_TEXT - 1) + "\u2026"
+
+
+def test_a_title_at_the_cap_is_unchanged() -> None:
+    title = "y" * MAX_TEXT
+
+    item = normalise(200, payloads.currently_playing(payloads.track(title)), FETCHED_AT)["item"]
+
+    assert item is not None and item["title"] == title
+
+
+def test_long_episode_bylines_are_capped() -> None:
+    long = "z" * 5_000
+    reply = payloads.currently_playing(payloads.episode(long, show=long))
+
+    item = normalise(200, reply, FETCHED_AT)["item"]
+
+    assert item is not None
+    assert len(item["title"]) == MAX_TEXT
+    assert len(item["artists"][0]["name"]) == MAX_TEXT
+    assert item["album"] is not None and len(item["album"]["name"]) == MAX_TEXT
+
+
+def test_the_artist_list_is_capped() -> None:
+    track = payloads.track()
+    track["artists"] = [{"name": f"Artist {n}"} for n in range(100_000)]
+
+    item = normalise(200, payloads.currently_playing(track), FETCHED_AT)["item"]
+
+    assert item is not None
+    assert [a["name"] for a in item["artists"]] == [f"Artist {n}" for n in range(MAX_ARTISTS)]
+
+
+@pytest.mark.parametrize(
+    "reply", payloads.real_world_replies().values(), ids=payloads.real_world_replies()
+)
+def test_every_shape_spotify_has_sent_gives_the_item(reply: dict[str, Any]) -> None:
+    answer = normalise(200, reply, FETCHED_AT)
+
+    item = answer["item"]
+    assert item is not None
+    assert item["title"] and item["artists"]
+    assert answer["status"] == ("playing" if reply["is_playing"] else "paused")
+    if item["is_local"]:
+        assert item["image"] is None and item["duration_ms"] == 127_000
+    else:
+        assert item["url"] is not None and item["image"] is not None
+    if item["duration_ms"] == 0:
+        assert answer["progress_ms"] is None
+    else:
+        progress = answer["progress_ms"]
+        assert progress is None or 0 <= progress <= item["duration_ms"]
+
+
+def test_non_square_art_is_picked_by_its_width() -> None:
+    item = normalise(200, payloads.currently_playing(payloads.track()), FETCHED_AT)["item"]
+
+    assert item is not None
+    assert item["image"] == {
+        "url": "https://i.scdn.co/image/ab67616d0000b273aaaa64",
+        "width": 64,
+        "height": 58,
+    }
+
+
+def test_integral_floats_read_as_integers() -> None:
+    reply = payloads.currently_playing(payloads.track(floats=True, duration_ms=204_053))
+    reply["progress_ms"] = 42_000.0
+
+    answer = normalise(200, reply, FETCHED_AT)
+
+    assert answer["item"] is not None
+    assert type(answer["item"]["duration_ms"]) is int and answer["item"]["duration_ms"] == 204_053
+    assert type(answer["progress_ms"]) is int and answer["progress_ms"] == 42_000
+    image = answer["item"]["image"]
+    assert image is not None and (type(image["width"]), image["height"]) == (int, 58)
+
+
+@pytest.mark.parametrize(("flag", "is_playing"), [(True, True), (True, False), ("true", True),
+                                                  (1, True)])  # fmt: skip
+def test_a_private_session_reads_as_idle(flag: object, is_playing: bool) -> None:
+    reply = payloads.player(payloads.track(), is_playing=is_playing)
+    reply["device"]["is_private_session"] = flag
+
+    assert normalise(200, reply, FETCHED_AT) == normalise(204, None, FETCHED_AT)
+
+
+@pytest.mark.parametrize("flag", [False, None, ...])
+def test_a_session_not_marked_private_shows_the_track(flag: object) -> None:
+    reply = payloads.player(payloads.track())
+    _set("device.is_private_session", flag)(reply)
+
+    item = normalise(200, reply, FETCHED_AT)["item"]
+
+    assert item is not None and item["title"] == "Song"
+
+
+@pytest.mark.parametrize("huge", [1e300, 2**53 + 1, -(2**60)])
+def test_numbers_beyond_what_a_browser_reads_exactly_are_unreadable(huge: object) -> None:
+    reply = payloads.currently_playing(payloads.track())
+    reply["item"]["duration_ms"] = huge
+    reply["progress_ms"] = huge
+
+    answer = normalise(200, reply, FETCHED_AT)
+
+    assert answer["item"] is not None and answer["item"]["duration_ms"] == 0
+    assert answer["progress_ms"] is None

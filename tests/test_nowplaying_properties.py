@@ -57,6 +57,7 @@ valid_replies = st.sampled_from(
         payloads.currently_playing(payloads.episode()),
         payloads.currently_playing(payloads.local_track()),
         payloads.ad(),
+        *payloads.real_world_replies().values(),
     ]
 )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -172,3 +173,16 @@ def test_a_busy_port_gives_a_sentence() -> None:
             second.start()
     finally:
         first.stop()
+
+
+def test_the_dev_proxy_never_opens_the_admin_endpoint(tmp_path: Path) -> None:
+    # The laptop's .env holds the deployed proxy's admin token, for `login --to`.
+    env = {
+        "SPOTIFY_TOKEN_STORE": str(tmp_path / "missing.json"),
+        "SPOTIFY_PROXY_ADMIN_TOKEN": secrets.token_urlsafe(32),
+    }
+
+    settings, problems = dev_settings(env, env_file=None)
+
+    assert problems == []
+    assert settings.admin_token is None

@@ -127,7 +127,8 @@ def test_demo_serves_answers_that_advance(tmp_path: Path) -> None:
         process.terminate()
         _, stderr = process.communicate(timeout=10)
     assert "Traceback" not in stderr
-    assert "demo" in stderr
+    # The start-up line names the base URL, which is what the plugin's proxy_url wants.
+    assert f"Serving the demo session on http://127.0.0.1:{port} (the plugin's proxy_url" in stderr
     assert "GET /v1/now-playing" not in stderr  # no access log unless asked for
 
 

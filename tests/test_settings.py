@@ -99,6 +99,9 @@ def test_demo_needs_no_client_id() -> None:
         ({"SPOTIFY_API_URL": "http://[::1:8080/v1"}, "SPOTIFY_API_URL must be an http(s) URL"),
         ({"SPOTIFY_ACCOUNTS_URL": "https://accounts..spotify.com"}, "SPOTIFY_ACCOUNTS_URL must"),
         ({"SPOTIFY_ACCOUNTS_URL": "http://127.0.0.1:99999"}, "SPOTIFY_ACCOUNTS_URL must"),
+        ({"SPOTIFY_ACCOUNTS_URL": "http://accounts.spotify.com"}, "plain http for accounts"),
+        ({"SPOTIFY_API_URL": "http://10.0.0.5:8080/v1"}, "SPOTIFY_API_URL uses plain http"),
+        ({"SPOTIFY_API_URL": "http://127.0.0.1.example.com/v1"}, "plain http"),
         ({"SPOTIFY_AUTHORIZED_AT": "last spring"}, "SPOTIFY_AUTHORIZED_AT must be an ISO 8601"),
         ({"SPOTIFY_AUTHORIZED_AT": "0001-01-01T00:00+01:00"}, "SPOTIFY_AUTHORIZED_AT must be"),
         ({"SPOTIFY_AUTHORIZED_AT": "9999-12-01T00:00:00Z"}, "SPOTIFY_AUTHORIZED_AT must be"),
@@ -170,6 +173,25 @@ def test_the_ttl_and_the_timeout_may_reach_their_maxima() -> None:
     }
     settings = load_settings(env)
     assert (settings.cache_ttl, settings.upstream_timeout) == (3600.0, 60.0)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://accounts.spotify.com",
+        "https://10.0.0.5/v1",
+        "http://127.0.0.1:9",
+        "http://127.8.9.10",
+        "http://[::1]:8080/v1",
+        "http://localhost:8080",
+        "http://LOCALHOST",
+    ],
+)
+def test_plain_http_only_reaches_loopback_hosts(url: str) -> None:
+    settings = load_settings(
+        {"SPOTIFY_CLIENT_ID": CLIENT_ID, "SPOTIFY_ACCOUNTS_URL": url, "SPOTIFY_API_URL": url}
+    )
+    assert settings.accounts_url == url.rstrip("/")
 
 
 def test_a_dotenv_line_that_is_not_key_value_is_a_sentence_naming_the_line(tmp_path: Path) -> None:

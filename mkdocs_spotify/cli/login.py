@@ -19,7 +19,6 @@ if TYPE_CHECKING:
 
     from mkdocs_spotify.cli.oauth import Code, Refused
     from proxy.settings import Settings
-    from proxy.spotify.store import StoredToken
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -59,6 +58,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="also print SPOTIFY_CLIENT_ID, SPOTIFY_REFRESH_TOKEN and SPOTIFY_AUTHORIZED_AT "
         "lines for a server's environment",
     )
+    parser.add_argument(
+        "--to",
+        metavar="URL",
+        help="hand the new grant to the proxy at this https base URL (the plugin's proxy_url) "
+        "instead of the local token store; needs SPOTIFY_PROXY_ADMIN_TOKEN, as on the proxy",
+    )
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,8 @@ class LoginOptions:
     open_browser: bool = True
     # True when a browser was wanted but this machine only has text ones, or none.
     no_graphical_browser: bool = False
+    # The deployed proxy's base URL (`--to`): the grant goes there, not to the local store.
+    to: str | None = None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -107,6 +114,19 @@ def _run(args: argparse.Namespace) -> int:
         for sentence in error.problems:
             print(sentence, file=sys.stderr)
         return EXIT_USAGE
+    to = args.to.strip() if args.to else None
+    if to is not None:
+        from mkdocs_spotify.cli.handover import target_problem
+
+        wrong_target = target_problem(to)
+        if wrong_target is None and settings.admin_token is None:
+            wrong_target = (
+                "--to needs SPOTIFY_PROXY_ADMIN_TOKEN (environment or .env) set to the same "
+                "value as on the proxy, which enables its PUT /v1/admin/grant."
+            )
+        if wrong_target is not None:
+            print(wrong_target, file=sys.stderr)
+            return EXIT_USAGE
     graphical = False
     if not args.no_browser:
         import webbrowser
@@ -119,27 +139,13 @@ def _run(args: argparse.Namespace) -> int:
         print_env=args.print_env,
         open_browser=graphical,
         no_graphical_browser=not args.no_browser and not graphical,
+        to=to,
     )
     try:
         stdin_fd: int | None = sys.stdin.fileno() if sys.stdin is not None else None
     except (OSError, ValueError):
         stdin_fd = None
     return asyncio.run(login(settings, options, stdin_fd=stdin_fd))
-
-
-async def _write_to_redis(settings: Settings, token: StoredToken) -> bool:
-    """The proxies' shared grant (SPOTIFY_PROXY_REDIS_URL); they switch to it within seconds."""
-    from proxy.settings import redis_location
-    from proxy.spotify.errors import StoreBusy
-    from proxy.spotify.redis_store import RedisGrantStore
-
-    try:
-        await RedisGrantStore(settings).put(token)
-    except StoreBusy as error:  # SharedStateDown too
-        complain(f"{error} The grant is in the token store: run `mkdocs-spotify login` again.")
-        return False
-    say(f"Saved the grant to Redis at {redis_location(settings.redis_url or '')} for the proxies.")
-    return True
 
 
 def _utcnow() -> datetime:
@@ -175,7 +181,7 @@ async def login(settings: Settings, options: LoginOptions, *, stdin_fd: int | No
     import threading
 
     from mkdocs_spotify.cli import oauth
-    from mkdocs_spotify.cli.callback import CallbackListener, PortInUse
+    from mkdocs_spotify.cli.callback import CallbackListener, PortInUse, Verdict
 
     attempt = Attempt(
         redirect=oauth.redirect_uri(options.port),
@@ -194,7 +200,12 @@ async def login(settings: Settings, options: LoginOptions, *, stdin_fd: int | No
     )
 
     # Find out now, not after the owner pressed Agree and the single-use code is spent.
-    unwritable = store_folder_problem(settings.token_store)
+    if options.to is not None:
+        refusal = await probe_proxy(settings, options.to)
+        if refusal is not None:
+            complain(refusal)
+            return EXIT_FAILURE
+    unwritable = None if options.to else store_folder_problem(settings.token_store)
     if unwritable is not None:
         if not options.print_env:
             complain(
@@ -259,9 +270,36 @@ async def login(settings: Settings, options: LoginOptions, *, stdin_fd: int | No
                 "(or give a longer --timeout)."
             )
             return EXIT_FAILURE
-        return await _finish(settings, options, attempt, outcome)
+        status, page = EXIT_FAILURE, "The login failed: the terminal says why."
+        try:
+            status, page = await _finish(settings, options, attempt, outcome)
+        finally:
+            # The browser's page waited for this: it shows the real outcome.
+            listener.conclude(Verdict(status == EXIT_OK, page))
+        return status
     finally:
         await listener.stop()
+
+
+async def probe_proxy(settings: Settings, base: str) -> str | None:
+    """Ask the proxy whether it would take a grant (an empty one: nothing changes there).
+
+    None when it accepts the admin token, else the sentence saying what to fix.
+    """
+    import aiohttp
+
+    from mkdocs_spotify.cli.handover import probe_sentence, put_grant, unreachable_sentence
+
+    assert settings.admin_token is not None
+    try:
+        async with aiohttp.ClientSession() as session:
+            answer = await put_grant(session, base, settings.admin_token, {})
+    except (aiohttp.ClientError, TimeoutError) as error:
+        return unreachable_sentence(base, error)
+    problem = probe_sentence(answer, base)
+    if problem is None:
+        say(f"The proxy at {base} accepts the admin token; it gets the new grant at the end.\n")
+    return problem
 
 
 def store_folder_problem(path: Path) -> str | None:
@@ -356,21 +394,19 @@ def read_pasted_lines(fd: int, deliver: Callable[[str], None]) -> None:
 
 async def _finish(
     settings: Settings, options: LoginOptions, attempt: Attempt, outcome: Code | Refused
-) -> int:
-    import asyncio
-
+) -> tuple[int, str]:
+    """Exchange the code and keep the grant: the exit status and a sentence for the browser."""
     import aiohttp
 
     from mkdocs_spotify.cli import oauth
+    from mkdocs_spotify.cli.delivery import deliver
     from proxy.spotify.accounts import request_token
-    from proxy.spotify.errors import AccountsError, StoreBusy
+    from proxy.spotify.errors import AccountsError
     from proxy.spotify.grant import grant_expires_at
-    from proxy.spotify.grant_store import FileGrantStore
     from proxy.spotify.store import StoredToken
 
     if isinstance(outcome, oauth.Refused):
-        complain(oauth.refused_sentence(outcome.error))
-        return EXIT_FAILURE
+        return _failed(oauth.refused_sentence(outcome.error))
 
     form = {
         "grant_type": "authorization_code",
@@ -382,15 +418,15 @@ async def _finish(
         async with aiohttp.ClientSession() as session:
             grant = await request_token(session, settings, form)
     except AccountsError as error:
-        complain(
+        return _failed(
             oauth.token_error_sentence(
                 error.error, error.description, error.status, attempt.redirect
             )
         )
-        return EXIT_FAILURE
     if grant.refresh_token is None:
-        complain("Spotify answered without a refresh token: run `mkdocs-spotify login` again.")
-        return EXIT_FAILURE
+        return _failed(
+            "Spotify answered without a refresh token: run `mkdocs-spotify login` again."
+        )
 
     authorized_at = _utcnow()
     assert settings.client_id is not None
@@ -402,38 +438,25 @@ async def _finish(
         seed_sha256=None,
     )
     stamp = token.to_json()["authorized_at"]
-    path = settings.token_store
-    status = EXIT_OK
-    try:
-        # Under the store's lock: a proxy refreshing right now must not write its old chain
-        # over this new grant (it adopts it instead).
-        await asyncio.to_thread(FileGrantStore(path).replace, token)
-    except StoreBusy as error:
-        complain(f"{error}")
-        status = EXIT_FAILURE
-    except OSError as error:
-        complain(
-            f"The token store {path} cannot be written ({error.strerror}): set "
-            "SPOTIFY_TOKEN_STORE to a file in a folder you can write, and run "
-            "`mkdocs-spotify login` again."
-        )
-        status = EXIT_FAILURE
-    else:
-        say(f"\nSaved the refresh token to {path} (readable by you only).")
-    if settings.redis_url is not None and not await _write_to_redis(settings, token):
-        status = EXIT_FAILURE
+    expires = grant_expires_at(authorized_at)
+    problem = await deliver(settings, token, options.to)
+    status = EXIT_OK if problem is None else EXIT_FAILURE
+    where = "saved" if options.to is None else f"handed to the proxy at {options.to}"
+    page = problem or (
+        f"Spotify is connected and the grant is {where}; it expires on {expires:%Y-%m-%d}. "
+        "You can close this tab."
+    )
     say(f"Granted scopes: {' '.join(token.scopes) or '(none)'}.")
     if "user-read-currently-playing" not in token.scopes:
         complain(
             "Warning: without user-read-currently-playing the widget cannot show what plays: "
             "run `mkdocs-spotify login` again without --scopes."
         )
-    expires = grant_expires_at(authorized_at)
     say(
         f"This grant expires on {expires:%Y-%m-%d} (6 months after today's authorization): "
         "run `mkdocs-spotify login` again before then; `mkdocs-spotify doctor` counts the days."
     )
-    if settings.refresh_token is not None and settings.refresh_token != grant.refresh_token:
+    if options.to is None and settings.refresh_token not in {None, grant.refresh_token}:
         complain(
             "Warning: SPOTIFY_REFRESH_TOKEN is also set (environment or .env) and wins over the "
             "new store: remove it, or replace it and SPOTIFY_AUTHORIZED_AT with the lines "
@@ -444,7 +467,7 @@ async def _finish(
         say(f"SPOTIFY_CLIENT_ID={settings.client_id}")
         say(f"SPOTIFY_REFRESH_TOKEN={grant.refresh_token}")
         say(f"SPOTIFY_AUTHORIZED_AT={stamp}")
-    if status == EXIT_OK:
+    if status == EXIT_OK and options.to is None:
         say(
             "\nNext: `mkdocs-spotify doctor` checks the setup, `mkdocs-spotify proxy` serves the "
             "widget from this machine"
@@ -455,4 +478,9 @@ async def _finish(
                 "to put in its environment."
             )
         )
-    return status
+    return status, page
+
+
+def _failed(sentence: str) -> tuple[int, str]:
+    complain(sentence)
+    return EXIT_FAILURE, sentence

@@ -203,6 +203,19 @@ def accounts_sentence(error: str, command: str) -> str | None:
             "Spotify's accounts service cannot be reached: check your network (and "
             f"SPOTIFY_ACCOUNTS_URL if you set it) and run {command} again."
         )
+    if error == "redirected":
+        return (
+            "The accounts service answered the token request with a redirect, which is not "
+            "followed so the code or refresh token goes nowhere else: set SPOTIFY_ACCOUNTS_URL "
+            f"to the service's exact address (default https://accounts.spotify.com) and run "
+            f"{command} again."
+        )
+    if error == "bad_token_type":
+        return (
+            "The accounts service answered without a bearer token (token_type is missing or "
+            "not `bearer`), which mkdocs-spotify cannot use: check that SPOTIFY_ACCOUNTS_URL "
+            f"points at Spotify's accounts service and run {command} again."
+        )
     return None
 
 

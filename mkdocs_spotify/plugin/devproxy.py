@@ -66,6 +66,9 @@ def dev_settings(
     """Settings for the dev proxy, and sentences to log about why demo mode was chosen, if so."""
     try:
         env = read_environment(environ, env_file)
+        # The laptop's .env may hold the deployed proxy's admin token (for `login --to`): the dev
+        # proxy has no business accepting grants, so it never opens PUT /v1/admin/grant.
+        env = {k: v for k, v in env.items() if k != "SPOTIFY_PROXY_ADMIN_TOKEN"}
         settings = load_settings(env, host=HOST, demo=True, require_client_id=False)
     except SettingsError as error:
         return Settings(host=HOST, demo=True), error.problems

@@ -4,7 +4,13 @@ Spotify's JSON is treated as untrusted input. Required fields that are missing o
 the whole reply unusable (`NormaliseError`, the only exception raised here); optional ones fall
 back to null or a default. Links and images survive only when they point at Spotify's own hosts,
 because the widget puts them in `href` and `src` attributes of every visitor's page. Titles and
-names pass through unchanged: escaping is the renderer's job.
+names pass through unescaped (escaping is the renderer's job) but capped in length, and blank
+ones count as missing.
+
+Real replies are looser than the published schema (docs/proxy.md, "Troubleshooting"): numbers
+arrive as integral floats (`204053.0`, early 2024), a local file's `duration_ms` as
+`{"totalMilliseconds": N}` (Dec 2023 - Jan 2024), and some tracks have no duration at all. Such
+a duration reads as 0, which means "unknown": no progress, not a refused reply.
 """
 
 from __future__ import annotations
@@ -24,6 +30,13 @@ _URL_CHARS = re.compile(r"[!#-&(-;=?-\[\]-~]+")
 _MAX_URL_LENGTH = 2048
 # The widget shows art in a box of about 64 CSS pixels; Spotify's usual sizes are 640/300/64.
 IMAGE_BOX_PX = 64
+# Caps on what Spotify sends, so a huge title or artist list cannot bloat every answer or stall
+# the widget; Spotify's display rules allow truncated metadata when the full text stays
+# reachable (the item links to Spotify).
+MAX_TEXT = 300
+MAX_ARTISTS = 10
+ELLIPSIS = "\u2026"
+_MAX_SAFE_INT = 2**53  # JavaScript's Number.MAX_SAFE_INTEGER + 1
 # Items the widget cannot describe: ads carry no metadata, "unknown" is whatever Spotify has not
 # classified.
 _ITEMLESS_TYPES = frozenset({"ad", "unknown"})
@@ -66,7 +79,8 @@ class NowPlaying(TypedDict):
 
 
 def normalise(status: int, payload: object, fetched_at_ms: int) -> NowPlaying:
-    """The answer for one reply of `GET /me/player/currently-playing` (payload None if empty)."""
+    """The answer for one reply of `GET /me/player/currently-playing` or `GET /me/player`
+    (payload None if empty). A private session reads as idle."""
     if status == 204 or (status == 200 and payload is None):
         return _answer("idle", None, None, fetched_at_ms)
     if status != 200:
@@ -78,12 +92,18 @@ def normalise(status: int, payload: object, fetched_at_ms: int) -> NowPlaying:
     is_playing = payload.get("is_playing")
     if not isinstance(is_playing, bool):
         raise NormaliseError("is_playing is missing or not true/false")
+    if _dict(payload.get("device")).get("is_private_session") not in (None, False):
+        # Only `GET /me/player` says so. The owner chose not to share this listening, so any
+        # value but false (or none) hides it.
+        return _answer("idle", None, None, fetched_at_ms)
     state: Literal["playing", "paused"] = "playing" if is_playing else "paused"
     item = _item(payload.get("item"), payload.get("currently_playing_type"))
     if item is None:
         return _answer(state, None, None, fetched_at_ms)
     progress = _int(payload.get("progress_ms"))
-    if progress is not None:
+    if item["duration_ms"] == 0:
+        progress = None  # nothing to measure it against
+    elif progress is not None:
         progress = min(max(progress, 0), item["duration_ms"])
     return _answer(state, item, progress, fetched_at_ms)
 
@@ -157,7 +177,7 @@ def _item(raw: object, playing_type: object) -> Item | None:
 def _track(raw: dict[str, object]) -> Item:
     is_local = _bool(raw.get("is_local"))
     album = _dict(raw.get("album"))
-    album_name = album.get("name")
+    album_name = _text(album.get("name"))
     return {
         "type": "track",
         "title": _title(raw),
@@ -166,7 +186,7 @@ def _track(raw: dict[str, object]) -> Item:
         "artists": _artists(raw.get("artists"), is_local),
         "album": (
             {"name": album_name, "url": None if is_local else _spotify_url_of(album)}
-            if isinstance(album_name, str)
+            if album_name is not None
             else None
         ),
         "image": None if is_local else pick_image(album.get("images")),
@@ -197,25 +217,31 @@ def _episode(raw: dict[str, object]) -> Item:
 def _artists(raw: object, is_local: bool) -> list[Link]:
     if not isinstance(raw, list):
         return []
-    return [
-        {"name": entry["name"], "url": None if is_local else _spotify_url_of(entry)}
-        for entry in raw
-        if isinstance(entry, dict) and isinstance(entry.get("name"), str)
-    ]
+    artists: list[Link] = []
+    for entry in raw:
+        if len(artists) == MAX_ARTISTS:
+            break
+        name = _text(entry.get("name")) if isinstance(entry, dict) else None
+        if isinstance(entry, dict) and name is not None:
+            artists.append({"name": name, "url": None if is_local else _spotify_url_of(entry)})
+    return artists
 
 
 def _title(raw: dict[str, object]) -> str:
+    """The capped title; "" when blank, so the renderer shows the artists instead."""
     name = raw.get("name")
     if not isinstance(name, str):
         raise NormaliseError("item.name is missing or not a string")
-    return name
+    return _capped(name) if name.strip() else ""
 
 
 def _duration(raw: dict[str, object]) -> int:
-    duration = _int(raw.get("duration_ms"))
-    if duration is None or duration < 0:
-        raise NormaliseError("item.duration_ms is missing or not a non-negative whole number")
-    return duration
+    """Milliseconds, or 0 (unknown) when missing, negative or unreadable."""
+    value = raw.get("duration_ms")
+    if isinstance(value, dict):
+        value = value.get("totalMilliseconds")
+    duration = _int(value)
+    return duration if duration is not None and duration > 0 else 0
 
 
 def _images(raw: object) -> list[Image]:
@@ -265,8 +291,16 @@ def _dict(value: object) -> dict[str, object]:
 
 
 def _int(value: object) -> int | None:
+    """A whole number, also when sent as an integral float (`640.0`), within the range a
+    browser reads exactly (2**53); anything else is not a count Spotify meant."""
     # bool is an int in Python but never a count in Spotify's JSON.
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and abs(value) <= _MAX_SAFE_INT:
+        return value
+    return None
 
 
 def _pixels(value: object) -> int | None:
@@ -279,4 +313,9 @@ def _bool(value: object) -> bool:
 
 
 def _text(value: object) -> str | None:
-    return value if isinstance(value, str) and value.strip() else None
+    """A capped name, or None when it is missing or blank."""
+    return _capped(value) if isinstance(value, str) and value.strip() else None
+
+
+def _capped(text: str) -> str:
+    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + ELLIPSIS

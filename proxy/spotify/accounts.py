@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass, field
+from urllib.parse import quote_plus
 
 import aiohttp
 
@@ -29,8 +30,18 @@ def _auth(settings: Settings, form: dict[str, str]) -> dict[str, str]:
     if settings.is_public_client:
         form["client_id"] = settings.client_id or ""
         return {}
-    raw = f"{settings.client_id}:{settings.client_secret}".encode()
-    return {"Authorization": "Basic " + base64.b64encode(raw).decode()}
+    return {
+        "Authorization": basic_credentials(settings.client_id or "", settings.client_secret or "")
+    }
+
+
+def basic_credentials(client_id: str, client_secret: str) -> str:
+    """RFC 6749 §2.3.1: each part form-urlencoded before base64, so `:`, `%` or `+` survive.
+
+    https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1
+    """
+    raw = f"{quote_plus(client_id)}:{quote_plus(client_secret)}".encode()
+    return "Basic " + base64.b64encode(raw).decode("ascii")
 
 
 async def request_token(
@@ -41,7 +52,11 @@ async def request_token(
     timeout = aiohttp.ClientTimeout(total=settings.upstream_timeout)
     url = f"{settings.accounts_url}/api/token"
     try:
-        async with session.post(url, data=form, headers=headers, timeout=timeout) as resp:
+        # No redirects: aiohttp drops the Authorization header on a redirect to another origin
+        # but resends the body, and the body carries the refresh token or the code.
+        async with session.post(
+            url, data=form, headers=headers, timeout=timeout, allow_redirects=False
+        ) as resp:
             body = await resp.read()
             status = resp.status
     except TimeoutError:
@@ -52,6 +67,13 @@ async def request_token(
 
 
 def parse_token_response(status: int, body: bytes) -> TokenGrant:
+    if 300 <= status < 400:
+        raise AccountsError(
+            "redirected",
+            "the token endpoint answered with a redirect, which is not followed so the token "
+            "request goes nowhere else",
+            status,
+        )
     try:
         data = json.loads(body) if body else {}
     except ValueError:
@@ -70,6 +92,13 @@ def parse_token_response(status: int, body: bytes) -> TokenGrant:
     expires = data.get("expires_in", 3600)
     if not isinstance(token, str) or not token or not isinstance(expires, int | float):
         raise AccountsError("bad_response", "the token response has no usable access_token", status)
+    token_type = data.get("token_type")
+    # RFC 6749 §7.1: a client must not use a token whose type it does not understand; Spotify
+    # issues "Bearer", and the comparison is case-insensitive (RFC 6750 §4).
+    if not isinstance(token_type, str) or token_type.lower() != "bearer":
+        raise AccountsError(
+            "bad_token_type", "the token response is not a bearer token (token_type)", status
+        )
     refresh = data.get("refresh_token")
     scope = data.get("scope")
     return TokenGrant(

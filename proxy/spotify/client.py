@@ -34,6 +34,12 @@ REFUSED_TOKEN = (
 # Without additional_types=episode Spotify hides podcast episodes (item null).
 CURRENTLY_PLAYING = "/me/player/currently-playing"
 CURRENTLY_PLAYING_PARAMS = {"additional_types": "episode"}
+# Currently-playing gives no sign of a private session
+# (https://github.com/spotify/web-api/issues/685); the playback state answers the same item plus
+# `device.is_private_session`, for the same one call, but needs this scope. Grants without it
+# keep using currently-playing.
+PLAYBACK_STATE = "/me/player"
+PLAYBACK_STATE_SCOPE = "user-read-playback-state"
 
 
 # Spotify has asked for waits of several hours, so long ones are honoured; but a garbage value
@@ -75,7 +81,11 @@ class SpotifyClient:
         self._refused_until = float("-inf")
 
     async def currently_playing(self) -> Reply:
-        return await self.get(CURRENTLY_PLAYING, CURRENTLY_PLAYING_PARAMS)
+        """What plays now: from the playback state when the grant allows it (private sessions
+        show there), else from currently-playing."""
+        await self.tokens.access_token()  # the grant's scopes are known once a token is
+        path = PLAYBACK_STATE if PLAYBACK_STATE_SCOPE in self.tokens.scopes else CURRENTLY_PLAYING
+        return await self.get(path, CURRENTLY_PLAYING_PARAMS)
 
     async def get(self, path: str, params: Mapping[str, str]) -> Reply:
         """Spotify's status and parsed JSON (None for 204); UpstreamError subclasses otherwise."""

@@ -71,7 +71,7 @@ REDIS_ERRORS = (redis.RedisError, OSError)
 def unreachable(url: str) -> SharedStateDown:
     return SharedStateDown(
         f"Redis at {redis_location(url)} cannot be reached: start it or fix "
-        "SPOTIFY_PROXY_REDIS_URL; answers are served as stale until it is back."
+        "SPOTIFY_PROXY_REDIS_URL."
     )
 
 

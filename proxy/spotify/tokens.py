@@ -132,6 +132,15 @@ class AccessTokens:
                 self._cache[_ACCESS] = grant
             return grant.access_token
 
+    @property
+    def scopes(self) -> tuple[str, ...]:
+        """The scopes granted with the current access token, else those the store recorded."""
+        grant = self._cache.get(_ACCESS)
+        if grant is not None and grant.scopes:
+            return grant.scopes
+        credential = self.chain.credential
+        return credential.scopes if credential else ()
+
     def invalidate(self, token: str) -> None:
         """Forget `token` after a 401, unless a newer one already replaced it."""
         grant = self._cache.get(_ACCESS)

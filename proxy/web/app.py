@@ -22,8 +22,11 @@ from proxy.clock import Clock
 from proxy.settings import Settings
 from proxy.spotify.client import SpotifyClient
 from proxy.spotify.tokens import AccessTokens
+from proxy.web.admin import ADMIN_PATH, GrantHandOver
 from proxy.web.grant_watch import watch_grant
 from proxy.web.handlers import Handlers
+from proxy.web.origins import RefusedOrigins
+from proxy.web.protocol import refuse_malformed
 from proxy.web.stream import StreamHandler, StreamHub
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -34,8 +37,9 @@ TOKENS = web.AppKey("tokens", AccessTokens)
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Application:
     clock = clock or Clock()
-    app = web.Application()
+    app = web.Application(middlewares=[refuse_malformed])
     app[SETTINGS] = settings
+    app.on_response_prepare.append(RefusedOrigins(settings.allowed_origins, clock))
     tokens: AccessTokens | None = None
     if settings.demo:
         source = demo_source(clock)
@@ -81,13 +85,21 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
         ping_interval=settings.stream_ping,
         send_timeout=settings.stream_send_timeout,
     )
-    _add_routes(app.router, Handlers(settings.allowed_origins, cache, tokens), stream)
+    admin = None
+    if tokens is not None and settings.admin_token is not None:
+        admin = GrantHandOver(settings, tokens, clock)
+    _add_routes(app.router, Handlers(settings.allowed_origins, cache, tokens), stream, admin)
     return app
 
 
-def _add_routes(router: web.UrlDispatcher, h: Handlers, stream: StreamHandler[NowPlaying]) -> None:
-    # Handlers answer 404/405 themselves so every error is JSON without a middleware on the
-    # hot path.
+def _add_routes(
+    router: web.UrlDispatcher,
+    h: Handlers,
+    stream: StreamHandler[NowPlaying],
+    admin: GrantHandOver | None,
+) -> None:
+    # Handlers answer 404/405 themselves so every error is JSON without an error middleware;
+    # the one middleware (proxy.web.protocol) only refuses what the parser let through.
     for path, get, head in (
         ("/v1/now-playing", h.now_playing, h.now_playing),
         ("/v1/now-playing/stream", stream.stream, stream.head),
@@ -99,6 +111,10 @@ def _add_routes(router: web.UrlDispatcher, h: Handlers, stream: StreamHandler[No
         resource.add_route("HEAD", head)
         resource.add_route("OPTIONS", h.preflight)
         resource.add_route("*", h.method_not_allowed)
+    if admin is not None:  # without SPOTIFY_PROXY_ADMIN_TOKEN the path is unknown (404)
+        resource = router.add_resource(ADMIN_PATH)
+        resource.add_route("PUT", admin.put)
+        resource.add_route("*", admin.method_not_allowed)
     router.add_route("*", "/{tail:.*}", h.not_found)
 
 

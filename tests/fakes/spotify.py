@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Self
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import unquote_plus, urlencode, urlsplit
 
 from aiohttp import web
 
@@ -86,12 +86,19 @@ class FakeSpotify:
         self._serial = itertools.count(1)
 
         # Scenario knobs.
-        self.player: Reply = Reply(200, payloads.currently_playing(payloads.track()))
+        self.player: Reply = Reply(
+            200, payloads.currently_playing(payloads.track(), context=payloads.playlist_context())
+        )
+        # GET /me/player (scope user-read-playback-state): the same item plus the device.
+        self.playback: Reply = Reply(200, payloads.player(payloads.track()))
         self.player_queue: list[Reply] = []  # one-shot replies served before `player`
         self.recently_played: Reply = Reply(200, payloads.recently_played(payloads.track()))
         self.top: Reply = Reply(200, {"items": [payloads.track()], "total": 1, "limit": 20})
         self.token_error: tuple[int, dict[str, str]] | None = None  # forced /api/token failure
         self.token_delay = 0.0
+        self.token_type: str | None = "Bearer"  # None leaves the field out
+        self.token_redirect: str | None = None  # /api/token redirects there (307 or 308)
+        self.token_redirect_status = 307
         self.authorize_error: str | None = None  # e.g. "access_denied" from the consent page
 
         # Counters and logs for assertions.
@@ -162,6 +169,7 @@ class FakeSpotify:
         app.router.add_post("/api/token", self._token)
         app.router.add_get("/v1/me/player/currently-playing", self._currently_playing)
         app.router.add_get("/v1/me/player/recently-played", self._recently_played)
+        app.router.add_get("/v1/me/player", self._playback)
         app.router.add_get("/v1/me/top/{kind}", self._top)
         app.middlewares.append(self._record)
         return app
@@ -284,10 +292,19 @@ class FakeSpotify:
             decoded = base64.b64decode(header[6:]).decode()
         except ValueError:
             return False
-        return decoded == f"{self.client_id}:{self.client_secret}"
+        # RFC 6749 §2.3.1: both parts are form-urlencoded before base64.
+        client_id, _, secret = decoded.partition(":")
+        return (unquote_plus(client_id), unquote_plus(secret)) == (
+            self.client_id,
+            self.client_secret,
+        )
 
     async def _token(self, request: web.Request) -> web.Response:
         self.token_calls += 1
+        if self.token_redirect is not None:
+            return web.Response(
+                status=self.token_redirect_status, headers={"Location": self.token_redirect}
+            )
         form = {k: str(v) for k, v in (await request.post()).items()}
         self.last_token_form = form
         if self.token_delay:
@@ -333,10 +350,11 @@ class FakeSpotify:
         self.access_tokens.add(access)
         body: dict[str, Any] = {
             "access_token": access,
-            "token_type": "Bearer",
             "scope": " ".join(scopes),
             "expires_in": self.access_token_lifetime,
         }
+        if self.token_type is not None:
+            body["token_type"] = self.token_type
         if refresh:
             body["refresh_token"] = refresh
         return web.json_response(body)
@@ -365,6 +383,9 @@ class FakeSpotify:
     async def _currently_playing(self, request: web.Request) -> web.Response:
         reply = self.player_queue.pop(0) if self.player_queue else self.player
         return await self._serve(request, reply)
+
+    async def _playback(self, request: web.Request) -> web.Response:
+        return await self._serve(request, self.playback)
 
     async def _recently_played(self, request: web.Request) -> web.Response:
         return await self._serve(request, self.recently_played)
