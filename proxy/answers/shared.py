@@ -39,11 +39,13 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
+# {1, 0}: this replica calls Spotify now; {0, ms}: another replica did, its lease ends in ms;
+# {-1, ms}: the 429 deadline ends in ms.
 CLAIM = """
 local wait = redis.call('PTTL', KEYS[2])
-if wait > 0 then return -wait end
-if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
-return 0
+if wait > 0 then return {-1, wait} end
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return {1, 0} end
+return {0, math.max(0, redis.call('PTTL', KEYS[1]))}
 """
 # Spotify content is kept no longer than needed (docs/architecture.md): a day covers a
 # replica started while Spotify is down.
@@ -113,7 +115,8 @@ class SharedAnswerCache(AnswerCache[T], Generic[T]):
             self._redis_down(error)
             self._done()
             return
-        if claim == 1:
+        verdict, wait_ms = int(claim[0]), int(claim[1])
+        if verdict == 1:
             await super()._update()  # the one Spotify call for every replica this TTL
             try:
                 await self._share(started)
@@ -123,7 +126,7 @@ class SharedAnswerCache(AnswerCache[T], Generic[T]):
                 self._redis_up()
             return
         try:
-            await self._follow(int(claim))
+            await self._follow(verdict == -1, wait_ms / 1000)
         except REDIS_ERRORS as error:
             self._redis_down(error)
         else:
@@ -157,12 +160,15 @@ class SharedAnswerCache(AnswerCache[T], Generic[T]):
             pipe.publish(self.channel, body)
             await pipe.execute()
 
-    async def _follow(self, claim: int) -> None:
-        """Another replica fetches this TTL (or a 429 deadline holds): take the shared answer."""
+    async def _follow(self, rate_limited: bool, wait: float) -> None:
+        """Another replica fetches this TTL (or a 429 deadline holds): take the shared answer,
+        and try again when the lease (or the deadline) ends."""
         now = self.clock.monotonic()
-        self.state.last_attempt = now
-        if claim < 0:
-            self.state.not_before = now - claim / 1000
+        if rate_limited:
+            self.state.last_attempt = now
+            self.state.not_before = now + wait
+        else:
+            self.state.last_attempt = now - self.ttl + wait
         raw = await self.redis.get(self.answer_key)
         if raw is not None:
             self.adopt(raw)
