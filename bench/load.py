@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 WRK = "wrk"
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
@@ -63,31 +64,48 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(kind: str, body_file: Path, *extra: str) -> Iterator[Server]:
-    """Start `bench.serve` in a child process and yield the URL once it answers."""
+def server(
+    kind: str, body_file: Path, target: str = "/v1/now-playing", *extra: str
+) -> Iterator[Server]:
+    """Start `bench.serve` in a child process and yield the URL (path and query `target`) once
+    it answers."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "bench.serve", kind, str(port), str(body_file), *extra],
+        [
+            sys.executable,
+            "-m",
+            "bench.serve",
+            kind,
+            str(port),
+            str(body_file),
+            target.split("?")[0],
+            *extra,
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         preexec_fn=pin(-1),
     )
-    url = f"http://127.0.0.1:{port}/v1/now-playing"
+    url = f"http://127.0.0.1:{port}{target}"
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with urllib.request.urlopen(url, timeout=2) as response:
-                    response.read()
-                break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError(f"the {kind} server did not start") from None
-                time.sleep(0.1)
+        wait_until_serving(url, process, f"the {kind} server")
         yield Server(url, process.pid)
     finally:
         process.terminate()
         process.wait(10)
+
+
+def wait_until_serving(url: str, process: subprocess.Popen[Any], what: str) -> None:
+    """Return once `url` answers; RuntimeError if the process dies or 20 s pass first."""
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                response.read()
+            return
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError(f"{what} did not start") from None
+            time.sleep(0.1)
 
 
 def pin(core: int) -> Callable[[], None]:

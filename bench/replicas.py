@@ -59,7 +59,7 @@ def measure_redis_mode(rounds: int, warm_up: int, seconds: int) -> RedisThroughp
         for round_ in range(rounds):
             got = {}
             for mode in MODES if round_ % 2 == 0 else MODES[::-1]:
-                with server(mode, body, redis.url) as running:
+                with server(mode, body, "/v1/now-playing", redis.url) as running:
                     wrk(running, warm_up)
                     got[mode] = wrk(running, seconds)
                 runs[mode].append(got[mode])

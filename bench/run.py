@@ -13,9 +13,14 @@ from importlib.metadata import version
 from pathlib import Path
 
 from bench.calls import RATE, Calls, proxy_calls, tutorial_calls
+from bench.lists import measure_build, measure_lists
+from bench.lists import table as lists_table
 from bench.load import Load, fetch, server, wrk
 from bench.replicas import REPLICAS, measure_redis_mode, spread_calls
 from bench.replicas import table as redis_table
+from bench.streams import measure_streams
+from bench.streams import note as streams_note
+from bench.streams import table as streams_table
 from bench.widget import table as widget_table
 from bench.widget import weights
 from tests.redis_server import redis_server
@@ -148,17 +153,23 @@ def main() -> int:
     print("Counting Spotify calls...", flush=True)
     ours = asyncio.run(proxy_calls(VISITORS))
     tutorial = asyncio.run(tutorial_calls(TUTORIAL_SAMPLE))
+    print("Holding 10,000 live streams (about a minute)...", flush=True)
+    streams = measure_streams()
+    print("Measuring the listening lists (about a minute)...", flush=True)
+    lists = lists_table(measure_lists(), measure_build())
     print("Measuring Redis mode (about a minute)...", flush=True)
     redis_load = measure_redis_mode(ROUNDS, WARM_UP, SECONDS)
     spread = [asyncio.run(spread_calls(VISITORS, 1, None))]
     with tempfile.TemporaryDirectory() as tmp, redis_server(Path(tmp)) as redis:
         spread.append(asyncio.run(spread_calls(VISITORS, REPLICAS, redis.url)))
-    result = (
-        table(throughput, ours, tutorial)
-        + "\n\n"
-        + redis_table(redis_load, GOAL, spread)
-        + "\n\n"
-        + widget_table(weights())
+    result = "\n\n".join(
+        [
+            table(throughput, ours, tutorial),
+            streams_table(streams),
+            redis_table(redis_load, GOAL, spread),
+            widget_table(weights()),
+            lists,
+        ]
     )
     print()
     print(result)
@@ -191,6 +202,7 @@ def main() -> int:
         f"{VISITORS:,} requests go round-robin to one embedded proxy app, then to three apps "
         "sharing one Redis (one process, real time, a 0.5-second TTL), as fast as they go; "
         "the window D is how long that took.\n"
+        f"{streams_note()}"
     )
     print(f"\nWritten to {REPORT}.")
     return 0

@@ -8,11 +8,12 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
 from dotenv import dotenv_values
@@ -32,6 +33,12 @@ DEFAULT_UPSTREAM_TIMEOUT = 5.0
 # A visitor with no answer yet waits this long; a minute already means Spotify is down.
 MAX_UPSTREAM_TIMEOUT = 60.0
 
+DEFAULT_RECENT_TTL = 30.0
+DEFAULT_TOP_TTL = 3600.0
+# Top items move over weeks; a day-old answer is still the owner's top list.
+MAX_TOP_TTL = 86400.0
+# The delay buffer holds answers this long at most (a day of minutes).
+MAX_DELAY_MINUTES = 1440.0
 # Live streams (`/v1/now-playing/stream`) one process holds at most; each is an open file.
 DEFAULT_MAX_STREAMS = 10_000
 MAX_MAX_STREAMS = 1_000_000
@@ -84,8 +91,16 @@ class Settings:
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
     demo: bool = False
+    recent_ttl: float = DEFAULT_RECENT_TTL
+    top_ttl: float = DEFAULT_TOP_TTL
+    privacy: PrivacySettings = field(default_factory=lambda: PrivacySettings())
     # Enables `PUT /v1/admin/grant` on the proxy; `login --to` sends it as a bearer token.
     admin_token: str | None = field(default=None, repr=False)
+
+    @property
+    def private_file(self) -> Path:
+        """While this file exists the proxy answers idle and empty lists (docs/privacy.md)."""
+        return self.token_store.parent / "private"
 
     @property
     def is_public_client(self) -> bool:
@@ -239,6 +254,25 @@ def load_settings(
         )
     redis_prefix = env.get("SPOTIFY_PROXY_REDIS_PREFIX", DEFAULT_REDIS_PREFIX)
     access_log = (get("SPOTIFY_PROXY_ACCESS_LOG") or "").lower() in {"1", "true", "yes", "on"}
+    recent_ttl = _number(
+        get("SPOTIFY_PROXY_RECENT_TTL"),
+        DEFAULT_RECENT_TTL,
+        "SPOTIFY_PROXY_RECENT_TTL",
+        MIN_CACHE_TTL,
+        MAX_CACHE_TTL,
+        "seconds, at least 0.5 and at most 3600",
+        problems,
+    )
+    top_ttl = _number(
+        get("SPOTIFY_PROXY_TOP_TTL"),
+        DEFAULT_TOP_TTL,
+        "SPOTIFY_PROXY_TOP_TTL",
+        MIN_CACHE_TTL,
+        MAX_TOP_TTL,
+        "seconds, at least 0.5 and at most 86400 (a day)",
+        problems,
+    )
+    privacy = load_privacy(get, problems)
     admin_token = get("SPOTIFY_PROXY_ADMIN_TOKEN")
     if admin_token is not None:
         weakness = admin_token_problem(admin_token)
@@ -271,6 +305,9 @@ def load_settings(
         host=host,
         port=port,
         demo=demo,
+        recent_ttl=recent_ttl,
+        top_ttl=top_ttl,
+        privacy=privacy,
         admin_token=admin_token,
     )
 
@@ -393,3 +430,162 @@ def _number(
         problems.append(f"{name} is {raw!r}: set it to a number of {unit}.")
         return default
     return value
+
+
+# --- privacy controls (docs/privacy.md) ------------------------------------------------------
+
+_TRUE = frozenset({"1", "true", "yes"})
+_FALSE = frozenset({"0", "false", "no"})
+_CLOCK_TIME = re.compile(r"^([01][0-9]|2[0-4]):([0-5][0-9])$")
+# What may be blocked, as a Spotify URI (spotify:track:ID) or a link
+# (https://open.spotify.com/track/ID, optionally with an intl-xx/ part and a query).
+BLOCKABLE_KINDS = ("track", "artist", "album", "show", "episode")
+_SPOTIFY_ID = r"[0-9A-Za-z]{22}"
+_BLOCK_URI = re.compile(rf"^spotify:({'|'.join(BLOCKABLE_KINDS)}):({_SPOTIFY_ID})$")
+_BLOCK_URL = re.compile(
+    rf"^https://open\.spotify\.com/(?:intl-[a-z]{{2}}(?:-[a-z]{{2}})?/)?"
+    rf"({'|'.join(BLOCKABLE_KINDS)})/({_SPOTIFY_ID})(?:[?#].*)?$"
+)
+
+
+@dataclass(frozen=True)
+class PrivacySettings:
+    """What the owner keeps from visitors. Applied by `proxy/answers/privacy.py`."""
+
+    hide_explicit: bool = False
+    hide_episodes: bool = False
+    hide_paused: bool = False
+    # (start, end) minutes after midnight; end may be smaller than start (across midnight).
+    quiet_hours: tuple[tuple[int, int], ...] = ()
+    # IANA name; None is the machine's own zone.
+    timezone: str | None = None
+    # "kind:id" keys such as "track:4uLU6hMCjMI75M1A2tKUQC".
+    block: frozenset[str] = frozenset()
+    delay_minutes: float = 0.0
+    private: bool = False
+
+    def active(self) -> list[str]:
+        """One short line per control in force (for `doctor`)."""
+        lines = []
+        if self.private:
+            lines.append("private: everything reads as idle (SPOTIFY_PROXY_PRIVATE)")
+        if self.hide_explicit:
+            lines.append("explicit tracks and episodes hidden")
+        if self.hide_episodes:
+            lines.append("podcasts and audiobooks hidden")
+        if self.hide_paused:
+            lines.append("a paused player reads as idle")
+        if self.quiet_hours:
+            ranges = ", ".join(f"{_hhmm(a)}-{_hhmm(b)}" for a, b in self.quiet_hours)
+            lines.append(f"quiet hours {ranges} ({self.timezone or 'the machine zone'})")
+        if self.block:
+            lines.append(f"{len(self.block)} blocked item(s)")
+        if self.delay_minutes:
+            lines.append(f"now playing delayed by {self.delay_minutes:g} minutes")
+        return lines
+
+
+def block_key(value: str) -> str | None:
+    """ "kind:id" for a Spotify URI or open.spotify.com link of a blockable kind, else None."""
+    match = _BLOCK_URI.match(value) or _BLOCK_URL.match(value)
+    return f"{match.group(1)}:{match.group(2)}" if match else None
+
+
+def load_privacy(get: Callable[[str], str | None], problems: list[str]) -> PrivacySettings:
+    """The privacy controls from the environment; each bad value adds one sentence."""
+
+    def switch(name: str) -> bool:
+        raw = get(name)
+        if raw is None or raw.lower() in _FALSE:
+            return False
+        if raw.lower() in _TRUE:
+            return True
+        problems.append(f"{name} is {raw!r}: set it to 1, true or yes (or 0, false or no).")
+        return False
+
+    quiet: list[tuple[int, int]] = []
+    raw_quiet = get("SPOTIFY_PROXY_QUIET_HOURS")
+    for part in (raw_quiet or "").split(","):
+        if not part.strip():
+            continue
+        hours = _quiet_range(part.strip())
+        if hours is None:
+            problems.append(
+                f"SPOTIFY_PROXY_QUIET_HOURS has {part.strip()!r}: write ranges like "
+                "23:00-07:00 (24-hour clock, start and end different), separated by commas."
+            )
+        else:
+            quiet.append(hours)
+
+    timezone = get("SPOTIFY_PROXY_TIMEZONE")
+    if timezone is not None and not _is_zone(timezone):
+        problems.append(
+            f"SPOTIFY_PROXY_TIMEZONE is {timezone!r}, which is not a time zone: use an IANA "
+            "name such as Europe/Berlin or America/New_York."
+        )
+        timezone = None
+
+    block: set[str] = set()
+    for entry in (get("SPOTIFY_PROXY_BLOCK") or "").split(","):
+        if not entry.strip():
+            continue
+        key = block_key(entry.strip())
+        if key is None:
+            problems.append(
+                f"SPOTIFY_PROXY_BLOCK has {entry.strip()!r}: list Spotify URIs like "
+                "spotify:track:4uLU6hMCjMI75M1A2tKUQC or links like "
+                "https://open.spotify.com/artist/0OdUWJ0sBjDrqHygGUXeCF (tracks, artists, "
+                "albums, shows or episodes), separated by commas."
+            )
+        else:
+            block.add(key)
+
+    delay = _number(
+        get("SPOTIFY_PROXY_DELAY"),
+        0.0,
+        "SPOTIFY_PROXY_DELAY",
+        0.0,
+        MAX_DELAY_MINUTES,
+        "minutes, from 0 (no delay) to 1440 (a day)",
+        problems,
+    )
+    return PrivacySettings(
+        hide_explicit=switch("SPOTIFY_PROXY_HIDE_EXPLICIT"),
+        hide_episodes=switch("SPOTIFY_PROXY_HIDE_EPISODES"),
+        hide_paused=switch("SPOTIFY_PROXY_HIDE_PAUSED"),
+        quiet_hours=tuple(quiet),
+        timezone=timezone,
+        block=frozenset(block),
+        delay_minutes=delay,
+        private=switch("SPOTIFY_PROXY_PRIVATE"),
+    )
+
+
+def _quiet_range(text: str) -> tuple[int, int] | None:
+    start, _, end = text.partition("-")
+    first, last = _minutes(start.strip()), _minutes(end.strip())
+    if first is None or last is None or first % 1440 == last % 1440:
+        return None
+    return first % 1440, last % 1440
+
+
+def _minutes(text: str) -> int | None:
+    match = _CLOCK_TIME.match(text)
+    if match is None:
+        return None
+    hours, minutes = int(match.group(1)), int(match.group(2))
+    if hours == 24 and minutes:
+        return None
+    return hours * 60 + minutes
+
+
+def _hhmm(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _is_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True

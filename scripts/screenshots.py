@@ -2,7 +2,8 @@
 
 Builds `example-site/` against a demo proxy on 127.0.0.1, serves the built site, opens it in
 Chromium in the light and the dark colour scheme, waits for the widget to show a playing track and
-saves the page footer as `docs/screenshots/widget-light.png` and `widget-dark.png`.
+saves the page footer as `docs/screenshots/widget-light.png` and `widget-dark.png`, then the
+"What I listen to" page as `listening-light.png` and `listening-dark.png`.
 
 The demo session has no album art (made-up Spotify image URLs would be broken), so the script
 adds one cover URL on Spotify's image host to each answer, as a real answer has, and this offline
@@ -26,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from playwright.sync_api import Route  # noqa: E402
+from playwright.sync_api import Page, Route  # noqa: E402
 
 from mkdocs_spotify.plugin.devproxy import DevProxy  # noqa: E402
 from proxy.settings import Settings  # noqa: E402
@@ -65,6 +66,32 @@ def with_cover(route: Route) -> None:
         if answer.get(key) and not answer[key].get("image"):
             answer[key]["image"] = {"url": COVER_URL, "width": 300, "height": 300}
     route.fulfill(response=response, body=json.dumps(answer))
+
+
+def with_list_covers(route: Route) -> None:
+    """The demo's lists have no art either: the same stand-in cover for every entry."""
+    response = route.fetch()
+    answer = response.json()
+    for entry in answer.get("items", []):
+        if isinstance(entry, dict) and not entry.get("image"):
+            entry["image"] = {"url": COVER_URL, "width": 300, "height": 300}
+    route.fulfill(response=response, body=json.dumps(answer))
+
+
+def shoot_listening(page: Page, origin: str, proxy_url: str, scheme: str) -> None:
+    """The example blog's "What I listen to" page, its three lists refreshed live."""
+    page.route(f"{proxy_url}/v1/recently-played*", with_list_covers)
+    page.route(f"{proxy_url}/v1/top/**", with_list_covers)
+    page.goto(f"{origin}/listening/")
+    page.wait_for_selector("spotify-top-artists .spl-art img", timeout=30_000)
+    page.wait_for_timeout(300)
+    path = OUT / f"listening-{scheme}.png"
+    # From the page's top, so Material's sticky header does not cover the article.
+    page.evaluate("window.scrollTo(0, 0)")
+    box = page.locator("article").bounding_box()
+    assert box is not None
+    page.screenshot(path=str(path), full_page=True, clip=box)
+    print(f"wrote {path.relative_to(ROOT)}")
 
 
 def build_example(site_dir: Path, proxy_url: str) -> None:
@@ -121,6 +148,7 @@ def main() -> int:
                     clip["height"] = footer["y"] + footer["height"] - top
                     page.screenshot(path=str(path), clip=clip)  # type: ignore[arg-type]
                     print(f"wrote {path.relative_to(ROOT)}")
+                    shoot_listening(page, origin, proxy.url, scheme)
                     page.close()
         finally:
             proxy.stop()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiohttp import web
@@ -63,13 +64,21 @@ def owner_settings(fake_spotify: FakeSpotify, store_path: Path) -> Settings:
     )
 
 
+class RunAppTestServer(TestServer):
+    """A TestServer that, like `web.run_app`, does not cancel a handler when its client hangs
+    up (aiohttp's test server does by default): the live stream must notice it by itself."""
+
+    async def _make_runner(self, **kwargs: Any) -> web.BaseRunner:
+        return await super()._make_runner(**{**kwargs, "handler_cancellation": False})
+
+
 @pytest.fixture
 async def start_proxy() -> AsyncIterator[StartProxy]:
     """`await start_proxy(settings, clock=...)` -> an aiohttp TestClient on a real socket."""
     clients: list[ProxyClient] = []
 
     async def start(settings: Settings, clock: Clock | None = None) -> ProxyClient:
-        client = TestClient(TestServer(create_app(settings, clock=clock), host="127.0.0.1"))
+        client = TestClient(RunAppTestServer(create_app(settings, clock=clock), host="127.0.0.1"))
         await client.start_server()
         clients.append(client)
         return client

@@ -218,7 +218,8 @@ def test_the_example_site_builds_with_the_widget(tmp_path: Path) -> None:
     shutil.copytree(example, tmp_path, dirs_exist_ok=True, ignore=shutil.ignore_patterns("site"))
     site = Site(tmp_path)
 
-    result = build(site, strict=True, env={"SPOTIFY_PROXY_URL": "https://proxy.blog.test"})
+    env = {"SPOTIFY_PROXY_URL": "https://proxy.blog.test", "SPOTIFY_LISTENING_SNAPSHOTS": "false"}
+    result = build(site, strict=True, env=env)
 
     assert result.returncode == 0, result.output
     pages = site.html_files()
@@ -228,6 +229,10 @@ def test_the_example_site_builds_with_the_widget(tmp_path: Path) -> None:
         assert len(re.findall("<spotify-now-playing", text)) == 1, path
         assert 'proxy-url="https://proxy.blog.test"' in text, path
     assert (site.site_dir / SCRIPT).is_file()
+    listening = site.html("listening/index.html")
+    for tag in ("spotify-recently-played", "spotify-top-tracks", "spotify-top-artists"):
+        assert f'<{tag} proxy-url="https://proxy.blog.test"' in listening
+    assert "spotify-lists.js" in listening and "spotify-lists.js" not in site.html("index.html")
 
 
 def test_the_owners_own_stylesheet_wins(tmp_path: Path) -> None:

@@ -97,7 +97,9 @@ async def timed(reader: EventReader) -> tuple[Event, float]:
 async def test_events_come_through_nginx_at_once(
     fake_spotify: FakeSpotify, owner_settings: Settings, start_proxy: StartProxy, tmp_path: Path
 ) -> None:
-    fake_spotify.player = Reply(200, payloads.currently_playing(payloads.track("Before")))
+    fake_spotify.player = Reply(
+        200, payloads.currently_playing(payloads.track("Before"), is_playing=False)
+    )
     client = await start_proxy(replace(owner_settings, cache_ttl=TTL))
     assert client.port is not None
     with nginx(tmp_path, client.port) as front:
@@ -112,7 +114,9 @@ async def test_events_come_through_nginx_at_once(
             direct = EventReader(await client.get("/v1/now-playing/stream"))
             await direct.next()
 
-            fake_spotify.player = Reply(200, payloads.currently_playing(payloads.track("After")))
+            fake_spotify.player = Reply(
+                200, payloads.currently_playing(payloads.track("After"), is_playing=False)
+            )
             changed = time.monotonic()
             (at_proxy, at_proxy_time), (event, arrived) = await asyncio.gather(
                 timed(direct), timed(through)

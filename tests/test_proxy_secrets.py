@@ -11,6 +11,7 @@ from proxy.clock import ManualClock
 from tests.conftest import StartProxy
 from tests.fakes import payloads
 from tests.fakes.spotify import FakeSpotify, Reply
+from tests.fakes.sse import EventReader
 
 
 async def test_responses_and_logs_never_carry_a_secret(
@@ -40,6 +41,15 @@ async def test_responses_and_logs_never_carry_a_secret(
                     seen.append(str(response.status))
                     seen.append(str(dict(response.headers)))
                     seen.append(await response.text())
+            stream = await client.get(
+                "/v1/now-playing/stream", headers={"Origin": "https://blog.example.com"}
+            )
+            seen.append(str(dict(stream.headers)))
+            if stream.status == 200:  # the snapshot; the stream itself never ends
+                seen.append((await EventReader(stream).next()).data)
+            else:
+                seen.append(await stream.text())
+            stream.close()
             secrets.update(fake.secrets_in_play())
 
         scenes = [

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
+import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
@@ -12,6 +13,7 @@ from dataclasses import replace
 import aiohttp
 import pytest
 
+from proxy.answers import nowplaying
 from proxy.settings import Settings
 from proxy.web.app import STREAMS
 from tests.conftest import ProxyClient, StartProxy
@@ -46,7 +48,7 @@ async def open_stream() -> AsyncIterator[OpenStream]:
 
 
 async def until_no_streams(client: ProxyClient, within: float = 3.0) -> None:
-    """Wait until the proxy has noticed that every reader went away (at a ping)."""
+    """Wait until the proxy has noticed that every reader went away (it looks every second)."""
     hub = client.app[STREAMS]
     for _ in range(int(within / 0.05)):
         if not hub.count:
@@ -91,24 +93,34 @@ async def test_cors_on_the_stream_is_the_same_as_on_the_get(
         headers={"Origin": ORIGIN, "Access-Control-Request-Method": "GET"},
     )
     post = await client.post("/v1/now-playing/stream")
+    head = await client.head("/v1/now-playing/stream", headers={"Origin": ORIGIN})
 
     assert "Access-Control-Allow-Origin" not in stranger.response.headers
     assert preflight.status == 204
     assert preflight.headers["Access-Control-Allow-Origin"] == ORIGIN
     assert post.status == 405
+    assert head.status == 200
+    assert head.headers["Content-Type"] == "text/event-stream"
+    assert head.headers["Access-Control-Allow-Origin"] == ORIGIN
+    assert await head.read() == b""
     assert (await post.json())["error"]
 
 
 async def test_a_track_change_reaches_every_stream_within_a_ttl_and_a_second(
     fake_spotify: FakeSpotify, settings: Settings, start_proxy: StartProxy, open_stream: OpenStream
 ) -> None:
-    fake_spotify.player = Reply(200, payloads.currently_playing(payloads.track("First")))
+    # Paused: the progress stands still, so only the track change is news.
+    fake_spotify.player = Reply(
+        200, payloads.currently_playing(payloads.track("First"), is_playing=False)
+    )
     client = await start_proxy(settings)
     streams = [await open_stream(client) for _ in range(20)]
     for stream in streams:
         assert (await stream.next()).json()["item"]["title"] == "First"
 
-    fake_spotify.player = Reply(200, payloads.currently_playing(payloads.track("Second")))
+    fake_spotify.player = Reply(
+        200, payloads.currently_playing(payloads.track("Second"), is_playing=False)
+    )
     changed = time.monotonic()
     events = await asyncio.gather(*(stream.next(within=TTL + 1.0) for stream in streams))
 
@@ -203,9 +215,11 @@ async def test_beyond_the_cap_a_reader_gets_503_with_retry_after(
 
 
 async def test_a_reader_that_goes_away_frees_its_slot(
-    settings: Settings, start_proxy: StartProxy, open_stream: OpenStream
+    fake_spotify: FakeSpotify, settings: Settings, start_proxy: StartProxy, open_stream: OpenStream
 ) -> None:
-    client = await start_proxy(replace(settings, max_streams=1, stream_ping=0.1))
+    # No ping (60 s) and nothing to send (paused): the proxy sees the hang-up by itself.
+    fake_spotify.player = Reply(200, payloads.currently_playing(payloads.track(), is_playing=False))
+    client = await start_proxy(replace(settings, max_streams=1))
     first = await open_stream(client)
     await first.next()
     hub = client.app[STREAMS]
@@ -238,8 +252,8 @@ async def test_shutdown_closes_the_streams_at_once(
 async def test_spotify_calls_stay_within_the_bound_however_many_read_and_none_once_nobody_does(
     fake_spotify: FakeSpotify, settings: Settings, start_proxy: StartProxy, open_stream: OpenStream
 ) -> None:
-    # Pings show the proxy when a reader has gone.
-    client = await start_proxy(replace(settings, stream_ping=0.1))
+    fake_spotify.player = Reply(200, payloads.currently_playing(payloads.track(), is_playing=False))
+    client = await start_proxy(settings)
     started = time.monotonic()
     streams = [await open_stream(client) for _ in range(30)]
     for _ in range(10):  # visitors polling at the same time
@@ -256,3 +270,43 @@ async def test_spotify_calls_stay_within_the_bound_however_many_read_and_none_on
     calls = fake_spotify.api_calls
     await asyncio.sleep(4 * TTL)
     assert fake_spotify.api_calls == calls
+
+
+async def test_a_stalled_reader_is_dropped_after_the_send_timeout_without_holding_up_others(
+    fake_spotify: FakeSpotify,
+    settings: Settings,
+    start_proxy: StartProxy,
+    open_stream: OpenStream,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Titles are capped at 300 characters; lift the cap here so each change is big enough to
+    # fill a stalled reader's socket buffers within a few changes (this tests the transport).
+    monkeypatch.setattr(nowplaying, "MAX_TEXT", 300_000)
+    client = await start_proxy(replace(settings, stream_send_timeout=1.0))
+    assert client.port is not None
+    # A reader that stops reading, with a tiny receive window so its buffers fill quickly.
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
+    sock.connect(("127.0.0.1", client.port))
+    sock.setblocking(False)
+    stalled, writer = await asyncio.open_connection(sock=sock)
+    writer.write(b"GET /v1/now-playing/stream HTTP/1.1\r\nHost: test\r\n\r\n")
+    await stalled.readuntil(b"event: now-playing")
+    healthy = await open_stream(client)
+    await healthy.next()
+    hub = client.app[STREAMS]
+    assert hub.count == 2
+
+    try:
+        for n in range(40):  # big answers: each change is 200 KB the stalled reader never takes
+            title = f"{n} " + "x" * 200_000
+            fake_spotify.player = Reply(
+                200, payloads.currently_playing(payloads.track(title), is_playing=False)
+            )
+            event = await healthy.next(within=TTL + 2.0)
+            assert event.json()["item"]["title"] == title
+            if hub.count == 1:
+                break
+        assert hub.count == 1
+    finally:
+        writer.close()

@@ -95,6 +95,14 @@ async def diagnose(settings: Settings, now: Callable[[], datetime] = _utcnow) ->
     assert settings.client_id is not None  # load_settings(require_client_id=True) made sure
     path = settings.token_store
     lines = [checks.client_line(settings.client_id), checks.secret_line(settings.is_public_client)]
+    lines += [checks.ok(f"Privacy control: {text}.") for text in settings.privacy.active()]
+    if await asyncio.to_thread(settings.private_file.exists):
+        lines.append(
+            checks.warn(
+                f"{settings.private_file} exists: the proxy answers idle and empty lists until "
+                "it is removed."
+            )
+        )
 
     stored = None
     error = None

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import cssselect
 from mkdocs.config import base
 from mkdocs.config import config_options as c
-from mkdocs.config.base import ValidationError
+from mkdocs.config.base import BaseConfigOption, ValidationError
 
 from mkdocs_spotify.plugin.labels import LABEL_KEYS, Labels, language_tag
 
@@ -230,6 +230,32 @@ class Patterns(c.ListOfItems[str]):
         return super().run_validation(value)
 
 
+_MINUTES = WholeNumber(default=60, minimum=0, maximum=10080, what="a whole number of minutes")
+
+
+class OptionalMinutes(BaseConfigOption[int | None]):
+    """A whole number of minutes (0 to a week), or unset."""
+
+    def validate(self, value: object, /) -> int | None:
+        return None if value is None else self.run_validation(value)
+
+    def run_validation(self, value: object, /) -> int:
+        return _MINUTES.run_validation(value)
+
+
+class ListeningConfig(base.Config):  # type: ignore[no-untyped-call]
+    """`listening:`: the build-time snapshots of `<spotify-top-tracks>` and its siblings."""
+
+    snapshots = Flag(default=True)
+    """Fill the lists at build time from the proxy (false: the browser fills them)."""
+
+    cache = WholeNumber(default=60, minimum=0, maximum=10080, what="a whole number of minutes")
+    """Minutes a snapshot is reused by later builds (0: read the proxy on every build)."""
+
+    timeout = WholeNumber(default=5, minimum=1, maximum=60, what="a whole number of seconds")
+    """Seconds to wait for the proxy at build time before building without a snapshot."""
+
+
 # mkdocs' __init_subclass__ hooks carry no annotations.
 class SkipConfig(base.Config):  # type: ignore[no-untyped-call]
     pages = Patterns()
@@ -297,3 +323,9 @@ class SpotifyConfig(WidgetOptions):  # type: ignore[no-untyped-call]
         default=0, minimum=0, maximum=65535, what="a port number (0: any free port)"
     )
     """Port of the dev proxy on 127.0.0.1; 0 picks a free one."""
+
+    listening = c.SubConfig(ListeningConfig)
+    """Build-time snapshots of the listening lists (docs/listening.md)."""
+
+    listening_cache = OptionalMinutes()
+    """Shorthand for `listening.cache` (minutes); when set, it wins."""

@@ -17,8 +17,10 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
+from mkdocs.utils import get_relative_url
 
 from mkdocs_spotify.plugin.config import SpotifyConfig
+from mkdocs_spotify.plugin.listening import Snapshots, proxy_base
 from mkdocs_spotify.plugin.widget import place_widget, read_page, widget_attributes, widget_element
 
 if TYPE_CHECKING:
@@ -29,6 +31,10 @@ log = get_plugin_logger(__name__)
 ASSETS = Path(__file__).parent.parent / "assets"
 SCRIPT = "assets/spotify/spotify-now-playing.js"
 STYLESHEET = "assets/spotify/spotify-now-playing.css"
+# Only pages with a listening list load these (the footer widget's weight stays the same).
+LISTS_SCRIPT = "assets/spotify/spotify-lists.js"
+LISTS_STYLESHEET = "assets/spotify/spotify-lists.css"
+CACHE_DIR = Path(".cache", "plugin", "spotify")
 
 MISSING_PROXY_URL = (
     "The spotify plugin needs proxy_url to build: set SPOTIFY_PROXY_URL to your proxy's base URL "
@@ -51,6 +57,8 @@ class SpotifyPlugin(BasePlugin[SpotifyConfig]):  # type: ignore[no-untyped-call]
         self.forwarding: ToLogger | None = None
         self.proxy_url = ""
         self.elements: dict[str, str] = {}  # by page language
+        self.snapshots: Snapshots | None = None
+        self.list_pages: set[str] = set()
 
     def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"], dirty: bool) -> None:
         self.serving = command == "serve"
@@ -71,6 +79,15 @@ class SpotifyPlugin(BasePlugin[SpotifyConfig]):  # type: ignore[no-untyped-call]
             return None
         self.proxy_url = self._proxy_url(config)
         self.elements = {}
+        self.list_pages = set()
+        listening = self.config.listening
+        self.snapshots = Snapshots(
+            proxy_base(self.proxy_url, config.site_url) if listening.snapshots else None,
+            Path(config.config_file_path or ".").parent / CACHE_DIR,
+            listening.cache if self.config.listening_cache is None else self.config.listening_cache,
+            listening.timeout,
+            enabled=listening.snapshots,
+        )
         if STYLESHEET not in map(str, config.extra_css):
             config.extra_css.append(STYLESHEET)
         if SCRIPT not in map(str, config.extra_javascript):
@@ -82,7 +99,7 @@ class SpotifyPlugin(BasePlugin[SpotifyConfig]):  # type: ignore[no-untyped-call]
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files | None:
         if not self.config.enabled:
             return None
-        for uri in (SCRIPT, STYLESHEET):
+        for uri in (SCRIPT, STYLESHEET, LISTS_SCRIPT, LISTS_STYLESHEET):
             source = ASSETS / Path(uri).name
             if not source.is_file():
                 raise PluginError(f"{source} is missing: reinstall mkdocs-spotify.")
@@ -96,13 +113,31 @@ class SpotifyPlugin(BasePlugin[SpotifyConfig]):  # type: ignore[no-untyped-call]
             )
         return files
 
+    def on_page_content(
+        self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files
+    ) -> str | None:
+        if not self.config.enabled:
+            return None
+        if self.snapshots is None:
+            return None
+        filled = self.snapshots.fill_page(html, self.proxy_url)
+        if filled is None:
+            return None
+        self.list_pages.add(page.file.src_uri)
+        return filled + list_script(page.url)
+
     # Early, so the element is in place before minifiers (listed first, as owners append plugins)
     # rewrite the page.
     @event_priority(50)
     def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str | None:
-        if not self.config.enabled or self._skipped(page.file.src_uri, _template_of(page)):
+        if not self.config.enabled:
             return None
-        return self._insert(output)
+        if page.file.src_uri in self.list_pages:
+            # A page skipped for the footer widget still shows its lists.
+            output = add_list_stylesheet(output, page.url)
+        if self._skipped(page.file.src_uri, _template_of(page)):
+            return output
+        return self._insert(output) or output
 
     @event_priority(50)
     def on_post_template(
@@ -180,6 +215,22 @@ class SpotifyPlugin(BasePlugin[SpotifyConfig]):  # type: ignore[no-untyped-call]
         account = "demo session, no Spotify account" if settings.demo else "your Spotify account"
         log.info(f"Dev proxy on {proxy.url} ({account}); the widget points at it.")
         return proxy
+
+
+def list_script(page_url: str) -> str:
+    """The lists' script, placed in the page content: Material's instant navigation runs again
+    the scripts inside its content container, never new ones in the head
+    (docs/listening.md)."""
+    return f'\n<script defer src="{get_relative_url(LISTS_SCRIPT, page_url)}"></script>\n'
+
+
+def add_list_stylesheet(html: str, page_url: str) -> str:
+    """Link the lists' stylesheet in the page's head (instant navigation adds new head links)."""
+    tag = f'<link rel="stylesheet" href="{get_relative_url(LISTS_STYLESHEET, page_url)}">\n'
+    head_end = html.find("</head>")
+    if head_end < 0:
+        return tag + html
+    return html[:head_end] + tag + html[head_end:]
 
 
 def _template_of(page: Page) -> str:

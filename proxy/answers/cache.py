@@ -190,20 +190,20 @@ class AnswerCache(Generic[T]):
         return next_start_in(self.clock.monotonic(), state.last_attempt, self.ttl, state.not_before)
 
     async def get(self) -> Answer | None:
-        served = await self.get_served()
-        return None if served is None else served.answer
+        """The bytes visitors get, asking upstream first when the answer is due."""
+        state = self.state
+        now = self.clock.monotonic()
+        action = decide(now, state.last_attempt, self.ttl, state.not_before, self.in_flight)
+        if action is not Action.SERVE:
+            await self._join_or_start()
+        return self.current()
 
     async def get_served(self) -> Served[T] | None:
-        """What visitors get, asking upstream first when the answer is due (one call at most)."""
-        action = decide(
-            self.clock.monotonic(),
-            self.state.last_attempt,
-            self.ttl,
-            self.state.not_before,
-            self._in_flight is not None,
-        )
-        if action is Action.SERVE:
-            return self.served()
+        """`get()` with the answer itself and its stale flag, for the live streams."""
+        await self.get()
+        return self.served()
+
+    async def _join_or_start(self) -> None:
         if self._in_flight is None:
             self._in_flight = asyncio.create_task(self._update())
         patience = self.wait_timeout
@@ -217,7 +217,6 @@ class AnswerCache(Generic[T]):
             if self._in_flight is not None and not self._overdue:
                 self._overdue = True
                 self._publish()
-        return self.served()
 
     async def settled(self) -> None:
         """Wait until the call in flight, if any, has landed (without ever cancelling it)."""

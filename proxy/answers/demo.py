@@ -23,6 +23,7 @@ from __future__ import annotations
 import copy
 import hashlib
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _ID_LENGTH = 22
@@ -161,3 +162,67 @@ class DemoSession:
             "currently_playing_type": segment.item["type"],
             "actions": {"disallows": {"resuming": True} if segment.playing else {"pausing": True}},
         }
+
+
+# --- the demo's listening lists (recently played, top tracks, top artists) ------------------------
+
+_LIBRARY = (
+    _HARBOUR,
+    _LONG_TITLE,
+    _EXPLICIT,
+    _PAUSED,
+    _track("Glasshouse Weather", ["Orla Fenwick"], "Small Hours", 201),
+    _track("Northbound Static", ["Marigold & the Static"], "Signals From The Shoreline", 188),
+    _track("Lantern Season", ["The Quiet Harbours"], "Tidewater Letters", 242),
+    _track("Copper Mornings", ["Juniper Lowe", "Nova Kestrel"], "Small Hours", 176),
+    _track("Salt On The Wire", ["Nova Kestrel"], "Rust & Neon", 215),
+    _track("Low Tide Radio", ["The Quiet Harbours"], "Tidewater Letters", 230),
+    _track("Paperweight", ["Orla Fenwick"], "Paperweight", 199),
+    _track("Midnight Ferry", ["Marigold & the Static"], "Night Crossings", 263),
+)
+_ARTISTS = (
+    "The Quiet Harbours",
+    "Orla Fenwick",
+    "Marigold & the Static",
+    "Nova Kestrel",
+    "Juniper Lowe",
+)
+# Each range orders the same library differently, so switching ranges visibly changes the list.
+_ORDER = {
+    "short_term": (4, 0, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11),
+    "medium_term": (0, 6, 1, 9, 4, 11, 5, 8, 2, 10, 3, 7),
+    "long_term": (6, 0, 9, 11, 1, 5, 4, 3, 8, 2, 7, 10),
+}
+# A play every four minutes or so, back from now.
+_PLAY_SPACING_MS = 4 * 60_000 + 17_000
+
+
+def demo_recently_played(now_ms: int, limit: int = 50) -> dict[str, object]:
+    """Spotify's recently-played reply: the library played back to back, newest first."""
+    newest = now_ms - now_ms % 60_000 - 2 * 60_000
+    items = []
+    for index in range(min(limit, 20)):
+        played_ms = newest - index * _PLAY_SPACING_MS
+        played_at = datetime.fromtimestamp(played_ms / 1000, UTC).isoformat(timespec="milliseconds")
+        items.append(
+            {
+                "track": copy.deepcopy(_LIBRARY[index % len(_LIBRARY)]),
+                "played_at": played_at.replace("+00:00", "Z"),
+                "context": None,
+            }
+        )
+    return {"items": items, "limit": limit, "next": None, "cursors": None}
+
+
+def demo_top(kind: str, time_range: str, limit: int = 50) -> dict[str, object]:
+    """Spotify's top-items reply for `kind` ("tracks" or "artists") and `time_range`."""
+    order = _ORDER.get(time_range, _ORDER["medium_term"])
+    items: list[dict[str, object]]
+    if kind == "artists":
+        shift = list(_ORDER).index(time_range) if time_range in _ORDER else 0
+        names = _ARTISTS[shift:] + _ARTISTS[:shift]
+        items = [{**_link("artist", name), "images": [], "genres": []} for name in names]
+    else:
+        items = [copy.deepcopy(_LIBRARY[index]) for index in order]
+    items = items[:limit]
+    return {"items": items, "total": len(items), "limit": limit, "offset": 0, "next": None}

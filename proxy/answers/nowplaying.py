@@ -108,6 +108,14 @@ def normalise(status: int, payload: object, fetched_at_ms: int) -> NowPlaying:
     return _answer(state, item, progress, fetched_at_ms)
 
 
+def item_of(raw: object) -> Item | None:
+    """One track or episode object (as in recently played or top tracks) as an answer's item.
+
+    None for a kind the widget cannot describe; `NormaliseError` when it is not readable.
+    """
+    return _item(raw, None)
+
+
 def safe_spotify_url(value: object) -> str | None:
     """`value` if it is an https link to open.spotify.com, else None."""
     if not isinstance(value, str) or _https_netloc(value) != SPOTIFY_LINK_HOST:

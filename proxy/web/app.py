@@ -1,12 +1,18 @@
-"""`create_app(settings)`: routes, typed app keys, `cleanup_ctx` for the one ClientSession and
-the grant watcher. Pure: only `proxy.__main__` knows the host and port and reads the environment.
+"""`create_app(settings)`: routes, typed app keys, `cleanup_ctx` for the one ClientSession, the
+grant and store watchers and the live streams' driver. Pure: only `proxy.__main__` knows the host
+and port and reads the environment.
+
+The now-playing answer is built in one pipeline: fetch (Spotify or the demo, then the
+normaliser) -> steps (`last_played`) -> the cache (TTL, single flight, stale-if-error) -> its
+listeners (the live streams) and the GET handler.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
+from typing import Any
 
 import aiohttp
 from aiohttp import web
@@ -15,7 +21,10 @@ from proxy.answers.cache import AnswerCache
 from proxy.answers.changes import matters
 from proxy.answers.encoding import render_json
 from proxy.answers.last_played import carry_last_played
+from proxy.answers.list_fetch import Get, demo_get
 from proxy.answers.nowplaying import NowPlaying
+from proxy.answers.privacy import DelayBuffer, NowPlayingStep, Rules, delay_step, privacy_step
+from proxy.answers.private_switch import PrivateSwitch
 from proxy.answers.shared import SharedAnswerCache
 from proxy.answers.upstream import demo_source, normalised
 from proxy.clock import Clock
@@ -25,14 +34,18 @@ from proxy.spotify.tokens import AccessTokens
 from proxy.web.admin import ADMIN_PATH, GrantHandOver
 from proxy.web.grant_watch import watch_grant
 from proxy.web.handlers import Handlers
+from proxy.web.lists import ListEndpoint, list_endpoints
 from proxy.web.origins import RefusedOrigins
+from proxy.web.private import private_aware
 from proxy.web.protocol import refuse_malformed
-from proxy.web.stream import StreamHandler, StreamHub
+from proxy.web.stream import StreamHandler
+from proxy.web.stream_hub import StreamHub
 
 SETTINGS = web.AppKey("settings", Settings)
 CACHE: web.AppKey[AnswerCache[NowPlaying]] = web.AppKey("cache")
 STREAMS: web.AppKey[StreamHub[NowPlaying]] = web.AppKey("streams")
 TOKENS = web.AppKey("tokens", AccessTokens)
+LISTS: web.AppKey[dict[str, ListEndpoint]] = web.AppKey("lists")
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Application:
@@ -41,29 +54,39 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     app[SETTINGS] = settings
     app.on_response_prepare.append(RefusedOrigins(settings.allowed_origins, clock))
     tokens: AccessTokens | None = None
+    get: Get
     if settings.demo:
         source = demo_source(clock)
+        get = demo_get(clock)
     else:
         tokens = AccessTokens(settings, clock)
         app[TOKENS] = tokens
-        source = SpotifyClient(settings, tokens).currently_playing
+        client = SpotifyClient(settings, tokens)
+        source, get = client.currently_playing, client.get
         app.cleanup_ctx.append(_client_session)
-        app.cleanup_ctx.append(_grant_watch)
+        app.cleanup_ctx.append(_in_background(_grant_watch))
         app.cleanup_ctx.append(_store_watch)
+    private = PrivateSwitch(settings.privacy.private, settings.private_file, clock)
+    # Privacy first: what it hides never enters the delay buffer or last_played.
+    steps: list[NowPlayingStep] = [privacy_step(Rules(settings.privacy), clock, private.on)]
+    if settings.privacy.delay_minutes:
+        steps.append(delay_step(DelayBuffer(round(settings.privacy.delay_minutes * 60_000))))
+    steps.append(carry_last_played)
     cache: AnswerCache[NowPlaying]
     if settings.redis_url is not None and not settings.demo:
+        # The fetching replica runs the steps; the others take its answer as it is.
         cache = SharedAnswerCache(
             normalised(source, clock),
             render_json,
             ttl=settings.cache_ttl,
             wait_timeout=settings.upstream_timeout,
             clock=clock,
-            steps=[carry_last_played],
+            steps=steps,
             url=settings.redis_url,
             prefix=settings.redis_prefix,
             name="now-playing",
         )
-        app.cleanup_ctx.append(_listen_to_replicas)
+        app.cleanup_ctx.append(_in_background(_listen_to_replicas))
     else:
         cache = AnswerCache(
             normalised(source, clock),
@@ -71,13 +94,17 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
             ttl=settings.cache_ttl,
             wait_timeout=settings.upstream_timeout,
             clock=clock,
-            steps=[carry_last_played],
+            steps=steps,
         )
     app[CACHE] = cache
     hub = StreamHub(cache, matters, limit=settings.max_streams)
     app[STREAMS] = hub
-    app.cleanup_ctx.append(_drive_streams)
+    app.cleanup_ctx.append(_in_background(_drive_streams))
+    app.cleanup_ctx.append(_in_background(_sweep_streams))
     app.on_shutdown.append(_close_streams)
+    granted = (lambda: tokens.scopes) if tokens is not None else tuple
+    lists = list_endpoints(settings, clock, get, granted, private)
+    app[LISTS] = lists
     app.on_cleanup.append(_close_cache)
     stream = StreamHandler(
         hub,
@@ -88,21 +115,28 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     admin = None
     if tokens is not None and settings.admin_token is not None:
         admin = GrantHandOver(settings, tokens, clock)
-    _add_routes(app.router, Handlers(settings.allowed_origins, cache, tokens), stream, admin)
+    handlers = Handlers(settings.allowed_origins, cache, tokens)
+    now_playing = private_aware(
+        handlers.now_playing, private, clock, settings.allowed_origins, settings.cache_ttl
+    )
+    _add_routes(app.router, handlers, now_playing, stream, lists, admin)
     return app
 
 
 def _add_routes(
     router: web.UrlDispatcher,
     h: Handlers,
+    now_playing: Callable[[web.Request], Awaitable[web.Response]],
     stream: StreamHandler[NowPlaying],
+    lists: Mapping[str, ListEndpoint],
     admin: GrantHandOver | None,
 ) -> None:
     # Handlers answer 404/405 themselves so every error is JSON without an error middleware;
     # the one middleware (proxy.web.protocol) only refuses what the parser let through.
     for path, get, head in (
-        ("/v1/now-playing", h.now_playing, h.now_playing),
+        ("/v1/now-playing", now_playing, now_playing),
         ("/v1/now-playing/stream", stream.stream, stream.head),
+        *((f"/v1/{name}", endpoint.handle, endpoint.handle) for name, endpoint in lists.items()),
         ("/healthz", h.healthz, h.healthz),
         ("/readyz", h.readyz, h.readyz),
     ):
@@ -118,27 +152,18 @@ def _add_routes(
     router.add_route("*", "/{tail:.*}", h.not_found)
 
 
-async def _listen_to_replicas(app: web.Application) -> AsyncIterator[None]:
+def _listen_to_replicas(app: web.Application) -> Coroutine[Any, Any, None]:
     """Answers another replica fetched reach this one's cache and streams (pub/sub)."""
     cache = app[CACHE]
     assert isinstance(cache, SharedAnswerCache)
-    task = asyncio.create_task(cache.listen())
-    yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    return cache.listen()
 
 
 async def _close_cache(app: web.Application) -> None:
     await app[CACHE].close()
-
-
-async def _drive_streams(app: web.Application) -> AsyncIterator[None]:
-    task = asyncio.create_task(app[STREAMS].drive())
-    yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    for endpoint in app[LISTS].values():
+        for cache in endpoint.caches.values():
+            await cache.close()
 
 
 async def _close_streams(app: web.Application) -> None:
@@ -158,19 +183,40 @@ async def _client_session(app: web.Application) -> AsyncIterator[None]:
         tokens.session = None
 
 
+def _in_background(
+    job: Callable[[web.Application], Coroutine[Any, Any, None]],
+) -> Callable[[web.Application], AsyncIterator[None]]:
+    """A cleanup context running `job(app)` as a task while the app runs, cancelled at cleanup."""
+
+    async def run(app: web.Application) -> AsyncIterator[None]:
+        task = asyncio.create_task(job(app))
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    return run
+
+
+def _drive_streams(app: web.Application) -> Coroutine[Any, Any, None]:
+    return app[STREAMS].drive()
+
+
+def _sweep_streams(app: web.Application) -> Coroutine[Any, Any, None]:
+    return app[STREAMS].sweep()
+
+
 async def _store_watch(app: web.Application) -> AsyncIterator[None]:
     """Switch to a grant another process (a login, doctor, another proxy) writes, at once."""
     await app[TOKENS].prepare()
-    task = asyncio.create_task(app[TOKENS].watch_store())
-    yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    # The watcher runs from here until cleanup, as `_in_background` runs any job.
+    async for _ in _in_background(_watch_store)(app):
+        yield
 
 
-async def _grant_watch(app: web.Application) -> AsyncIterator[None]:
-    task = asyncio.create_task(watch_grant(app[TOKENS]))
-    yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+def _watch_store(app: web.Application) -> Coroutine[Any, Any, None]:
+    return app[TOKENS].watch_store()
+
+
+def _grant_watch(app: web.Application) -> Coroutine[Any, Any, None]:
+    return watch_grant(app[TOKENS])

@@ -10,6 +10,7 @@ from aiohttp import web
 
 from proxy.answers.cache import AnswerCache
 from proxy.answers.encoding import Answer, compact_json
+from proxy.answers.list_fetch import missing_scopes
 from proxy.answers.nowplaying import NowPlaying
 from proxy.spotify.errors import (
     Forbidden,
@@ -133,6 +134,7 @@ class Handlers:
         elif failure is None and overdue:
             body["upstream_problem"] = OVERDUE
         body.update(grant_report(status.authorized_at, self.tokens.clock.now()))
+        body.update(scope_report(self.tokens.scopes))
         return body, problem is None
 
     async def preflight(self, request: web.Request) -> web.Response:
@@ -163,6 +165,18 @@ class Handlers:
 
     def _cors(self, request: web.Request) -> dict[str, str]:
         return {**cors_headers(request.headers.get("Origin"), self.allowed), "Vary": "Origin"}
+
+
+def scope_report(granted: tuple[str, ...]) -> dict[str, Any]:
+    """The list scopes the grant lacks (now playing still works, so not a readiness failure)."""
+    missing = missing_scopes(granted)
+    if not missing:
+        return {}
+    return {
+        "missing_scopes": missing,
+        "scope_note": f"The listening lists need {' and '.join(missing)}: run "
+        "`mkdocs-spotify login` again (its default scopes include them).",
+    }
 
 
 def grant_report(authorized_at: datetime | None, now: datetime) -> dict[str, Any]:

@@ -64,8 +64,11 @@ class RefusedOrigins:
         self._logged: dict[str, float] = {}
 
     async def __call__(self, request: web.Request, response: web.StreamResponse) -> None:
-        origin = request.headers.get("Origin")
-        if origin is None or origin in self.allowed:
+        origins = request.headers.getall("Origin", [])
+        if len(origins) != 1 or response.status == 400:
+            return  # none, or a malformed request that was refused anyway
+        origin = origins[0]
+        if origin in self.allowed:
             return
         if "Access-Control-Allow-Origin" in response.headers:
             return

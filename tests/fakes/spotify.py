@@ -81,6 +81,7 @@ class FakeSpotify:
 
         self.refresh_tokens: set[str] = set()
         self.access_tokens: set[str] = set()
+        self.token_scopes: dict[str, tuple[str, ...]] = {}  # access token -> granted scopes
         self._spent: list[str] = []  # refresh tokens used up by rotation
         self.codes: dict[str, PendingCode] = {}
         self._serial = itertools.count(1)
@@ -94,6 +95,7 @@ class FakeSpotify:
         self.player_queue: list[Reply] = []  # one-shot replies served before `player`
         self.recently_played: Reply = Reply(200, payloads.recently_played(payloads.track()))
         self.top: Reply = Reply(200, {"items": [payloads.track()], "total": 1, "limit": 20})
+        self.top_artists: Reply | None = None  # /me/top/artists when set, else `top`
         self.token_error: tuple[int, dict[str, str]] | None = None  # forced /api/token failure
         self.token_delay = 0.0
         self.token_type: str | None = "Bearer"  # None leaves the field out
@@ -348,6 +350,7 @@ class FakeSpotify:
     def _grant(self, scopes: tuple[str, ...], refresh: str | None) -> web.Response:
         access = f"fake-access-{next(self._serial)}-{secrets.token_hex(8)}"
         self.access_tokens.add(access)
+        self.token_scopes[access] = scopes
         body: dict[str, Any] = {
             "access_token": access,
             "scope": " ".join(scopes),
@@ -387,11 +390,41 @@ class FakeSpotify:
     async def _playback(self, request: web.Request) -> web.Response:
         return await self._serve(request, self.playback)
 
+    # --- listening lists: recently played and top items ----------------------------------
+    # As Spotify documents them (reference: Web API "Get Recently Played Tracks", "Get User's
+    # Top Items"): `limit` 1-50 (default 20), `time_range` one of three, the scope checked per
+    # token (403 "Insufficient client scope"), and at most `limit` items in the reply.
+
     async def _recently_played(self, request: web.Request) -> web.Response:
-        return await self._serve(request, self.recently_played)
+        return await self._serve_list(request, self.recently_played, "user-read-recently-played")
 
     async def _top(self, request: web.Request) -> web.Response:
-        return await self._serve(request, self.top)
+        if request.match_info["kind"] not in {"tracks", "artists"}:
+            return _api_error(404, "Service not found")
+        time_range = request.query.get("time_range", "medium_term")
+        if time_range not in {"short_term", "medium_term", "long_term"}:
+            return _api_error(400, "Invalid time range")
+        reply = self.top
+        if request.match_info["kind"] == "artists" and self.top_artists is not None:
+            reply = self.top_artists
+        return await self._serve_list(request, reply, "user-top-read")
+
+    async def _serve_list(self, request: web.Request, reply: Reply, scope: str) -> web.Response:
+        header = request.headers.get("Authorization", "")
+        granted = self.token_scopes.get(header.removeprefix("Bearer "))
+        if granted is not None and scope not in granted:
+            self.api_calls += 1
+            return _api_error(403, "Insufficient client scope")
+        raw_limit = request.query.get("limit", "20")
+        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 50:
+            self.api_calls += 1
+            return _api_error(400, "Invalid limit")
+        body = reply.body
+        if isinstance(body, dict) and isinstance(body.get("items"), list):
+            body = {**body, "items": body["items"][: int(raw_limit)], "limit": int(raw_limit)}
+        return await self._serve(
+            request, Reply(reply.status, body, reply.headers, reply.delay, reply.raw)
+        )
 
 
 def _oauth_error(status: int, error: str, description: str) -> web.Response:
