@@ -8,7 +8,7 @@ CHROMIUM ?= /usr/bin/chromium
 export NO_MKDOCS_2_WARNING := 1
 export DISABLE_MKDOCS_2_WARNING := true
 
-.PHONY: demo test lint types unit bench screenshots system clean
+.PHONY: demo test lint types unit bench screenshots widget system clean
 
 PORT ?= 8000
 
@@ -47,9 +47,13 @@ demo: $(STAMP)
 	  echo "make demo: port $(PORT) is in use: run 'make demo PORT=8001' (or another free port)." >&2; exit 1; }
 	cd example-site && $(abspath $(VENV))/bin/mkdocs serve --livereload -a 127.0.0.1:$(PORT)
 
-# Widget screenshots for the README, from the real example site in Chromium (light and dark).
+# Widget screenshots: the README's from the example site, docs/gallery.md's from the three themes.
 screenshots: $(STAMP) system
 	$(PY) scripts/screenshots.py
+
+# The widget's assets, minified from the readable sources in widget/ (needs Node.js: esbuild by npx).
+widget: $(STAMP)
+	$(PY) scripts/build_widget.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

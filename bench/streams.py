@@ -105,7 +105,8 @@ def measure_streams(streams: int = STREAMS, ttl: float = TTL) -> StreamRun:
                 text=True,
                 preexec_fn=pin(0),
             )
-            assert client.stdout is not None and client.stdin is not None
+            assert client.stdout is not None
+            assert client.stdin is not None
             ready = json.loads(client.stdout.readline())["ready"]
             connect_s = time.monotonic() - started
             time.sleep(1.0)  # let the proxy settle before its memory is read

@@ -1,9 +1,14 @@
-"""Screenshots of the widget for the README, from the real example site in real Chromium.
+"""Screenshots of the widget, from real MkDocs builds in real Chromium.
 
-Builds `example-site/` against a demo proxy on 127.0.0.1, serves the built site, opens it in
-Chromium in the light and the dark colour scheme, waits for the widget to show a playing track and
-saves the page footer as `docs/screenshots/widget-light.png` and `widget-dark.png`, then the
-"What I listen to" page as `listening-light.png` and `listening-dark.png`.
+1. For the README: builds `example-site/` against a demo proxy on 127.0.0.1, serves the built
+   site, opens it in Chromium in the light and the dark colour scheme, waits for the widget to show
+   a playing track and saves the page footer as `docs/screenshots/widget-light.png` and
+   `widget-dark.png`, then the "What I listen to" page as `listening-light.png` and
+   `listening-dark.png`.
+2. For docs/gallery.md: builds a small site in each of the `material`, `mkdocs` and `readthedocs`
+   themes and saves its footer in light and dark, at 1280 and 390 px, as
+   `docs/screenshots/gallery/<theme>-<scheme>-<width>.png`. These pages get one fixed answer (a
+   playing track), so the pictures only change when the widget or a theme does.
 
 The demo session has no album art (made-up Spotify image URLs would be broken), so the script
 adds one cover URL on Spotify's image host to each answer, as a real answer has, and this offline
@@ -21,19 +26,22 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from playwright.sync_api import Page, Route  # noqa: E402
+from playwright.sync_api import Browser, Page, Route  # noqa: E402
 
 from mkdocs_spotify.plugin.devproxy import DevProxy  # noqa: E402
 from proxy.settings import Settings  # noqa: E402
 from tests.fakes.browser import chromium  # noqa: E402
+from tests.sites import build_site  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
+GALLERY = OUT / "gallery"
 PLAYING = 'spotify-now-playing[data-state="playing"]'
 ABOVE_FOOTER = 120
 COVER_URL = "https://i.scdn.co/image/ab67616d00001e02screenshotcover"
@@ -109,6 +117,118 @@ def build_example(site_dir: Path, proxy_url: str) -> None:
     )
 
 
+# The gallery: one site per theme, each scheme and width, one fixed answer.
+MATERIAL_PALETTE = [
+    {"media": "(prefers-color-scheme: light)", "scheme": "default"},
+    {"media": "(prefers-color-scheme: dark)", "scheme": "slate"},
+]
+THEMES: dict[str, dict[str, object]] = {
+    # font: false keeps Material from calling Google Fonts (this machine is offline).
+    "material": {"name": "material", "palette": MATERIAL_PALETTE, "font": False},
+    "mkdocs": {"name": "mkdocs", "color_mode": "auto", "user_color_mode_toggle": False},
+    "readthedocs": {"name": "readthedocs"},
+}
+WIDTHS = (1280, 390)
+# Both built-in themes load highlight.js from a CDN; a stub stands in offline.
+HLJS_STUB = "window.hljs = {highlightAll() {}, highlightElement() {}, initHighlightingOnLoad() {}};"
+PAGES = {
+    "index.md": "# Home\n\nA blog post about listening while writing.\n",
+    "about.md": "# About\n\nWho writes here, and what they listen to.\n",
+}
+
+
+def fixed_answer() -> dict[str, object]:
+    """A playing track, fetched just now, 40 % in."""
+    return {
+        "status": "playing",
+        "item": {
+            "type": "track",
+            "title": "Pyramid Song",
+            "url": "https://open.spotify.com/track/6ErMrfBK5DHrC9wI2bN9Ot",
+            "artists": [
+                {
+                    "name": "Radiohead",
+                    "url": "https://open.spotify.com/artist/4Z8W4fKeB5YxbusRsdQVPb",
+                }
+            ],
+            "album": {
+                "name": "Amnesiac",
+                "url": "https://open.spotify.com/album/1HrMmB5useeZ0F5lHrMvl0",
+            },
+            "image": {"url": COVER_URL, "width": 300, "height": 300},
+            "duration_ms": 289000,
+            "explicit": False,
+            "is_local": False,
+        },
+        "progress_ms": 115600,
+        "fetched_at": int(time.time() * 1000),
+        "stale": False,
+        "last_played": None,
+    }
+
+
+def offline_assets(route: Route) -> None:
+    url = route.request.url
+    if "/v1/now-playing/stream" in url:
+        route.fulfill(status=204)  # no stream: the widget stays on its one fetch
+    elif url.endswith("/v1/now-playing"):
+        route.fulfill(content_type="application/json", body=json.dumps(fixed_answer()))
+    elif url.startswith(COVER_URL):
+        route.fulfill(content_type="image/svg+xml", body=COVER)
+    else:  # highlight.js from a CDN
+        script = url.endswith(".js")
+        route.fulfill(
+            body=HLJS_STUB if script else "",
+            content_type="text/javascript" if script else "text/css",
+        )
+
+
+def footer_shot(page: Page, path: Path) -> None:
+    """The footer and a strip of the page above it, so the colour scheme shows."""
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    page.wait_for_timeout(200)
+    widget = page.locator("spotify-now-playing").bounding_box()
+    footer = page.locator("spotify-now-playing").evaluate(
+        "el => { const r = (el.closest('footer') || el).getBoundingClientRect();"
+        " return {y: r.y, height: r.height}; }"
+    )
+    assert widget is not None
+    top = max(0.0, min(footer["y"], widget["y"]) - ABOVE_FOOTER)
+    bottom = max(footer["y"] + footer["height"], widget["y"] + widget["height"]) + 16
+    width = page.viewport_size["width"] if page.viewport_size else 1280
+    clip = {"x": 0, "y": top, "width": width, "height": bottom - top}
+    page.screenshot(path=str(path), clip=clip)  # type: ignore[arg-type]
+    print(f"wrote {path.relative_to(ROOT)}")
+
+
+def gallery(browser: Browser, tmp: Path) -> None:
+    GALLERY.mkdir(parents=True, exist_ok=True)
+    for theme, options in THEMES.items():
+        site = build_site(
+            tmp / theme, theme=options, pages=PAGES, spotify={"proxy_url": "/spotify"}
+        )
+        server = serve_directory(site.site_dir)
+        origin = f"http://127.0.0.1:{server.server_address[1]}"
+        try:
+            for scheme in ("light", "dark"):
+                for width in WIDTHS:
+                    page = browser.new_page(
+                        viewport={"width": width, "height": 800},
+                        color_scheme=scheme,
+                        device_scale_factor=2,
+                        reduced_motion="reduce",
+                    )
+                    page.route(f"{origin}/spotify/**", offline_assets)
+                    page.route("https://*.scdn.co/**", offline_assets)
+                    page.route("https://cdnjs.cloudflare.com/**", offline_assets)
+                    page.goto(f"{origin}/about/")
+                    page.wait_for_selector(PLAYING, timeout=10_000)
+                    footer_shot(page, GALLERY / f"{theme}-{scheme}-{width}.png")
+                    page.close()
+        finally:
+            server.shutdown()
+
+
 def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="mkdocs-spotify-shots-") as tmp:
@@ -150,6 +270,7 @@ def main() -> int:
                     print(f"wrote {path.relative_to(ROOT)}")
                     shoot_listening(page, origin, proxy.url, scheme)
                     page.close()
+                gallery(browser, Path(tmp))
         finally:
             proxy.stop()
             server.shutdown()

@@ -28,7 +28,8 @@ async def test_a_confidential_app_refreshes_with_basic_auth(fake_spotify: FakeSp
     assert grant.expires_in == 3600
     assert grant.refresh_token is None
     assert "client_id" not in fake_spotify.last_token_form
-    assert token not in repr(grant) and grant.access_token not in repr(grant)
+    assert token not in repr(grant)
+    assert grant.access_token not in repr(grant)
 
 
 async def test_a_public_app_sends_its_client_id_and_gets_rotated_tokens() -> None:
@@ -39,7 +40,8 @@ async def test_a_public_app_sends_its_client_id_and_gets_rotated_tokens() -> Non
                 session, fake.settings(client_secret=None), {"grant_type": REFRESH, REFRESH: token}
             )
         assert fake.last_token_form["client_id"] == fake.client_id
-        assert grant.refresh_token is not None and grant.refresh_token != token
+        assert grant.refresh_token is not None
+        assert grant.refresh_token != token
 
 
 async def test_invalid_grant(fake_spotify: FakeSpotify) -> None:
@@ -147,7 +149,8 @@ async def test_a_token_that_is_not_bearer_is_refused(
             )
     assert caught.value.error == "bad_token_type"
     sentence = accounts_sentence(caught.value.error, "`mkdocs-spotify login`")
-    assert sentence is not None and "bearer" in sentence
+    assert sentence is not None
+    assert "bearer" in sentence
 
 
 @pytest.mark.parametrize("token_type", ["Bearer", "bearer", "BEARER"])
@@ -182,7 +185,9 @@ async def test_the_refresh_token_never_follows_a_redirect(
     finally:
         await server.close()
     assert received == []
-    assert caught.value.error == "redirected" and caught.value.status == status
+    assert caught.value.error == "redirected"
+    assert caught.value.status == status
     assert token not in str(caught.value)
     sentence = accounts_sentence(caught.value.error, "`mkdocs-spotify doctor`")
-    assert sentence is not None and "SPOTIFY_ACCOUNTS_URL" in sentence
+    assert sentence is not None
+    assert "SPOTIFY_ACCOUNTS_URL" in sentence

@@ -89,7 +89,8 @@ def test_a_short_admin_token_stops_the_proxy_at_start_up(tmp_path: Path) -> None
     assert done.returncode == 2
     assert "SPOTIFY_PROXY_ADMIN_TOKEN is 15 characters long" in done.stderr
     assert "token_urlsafe(32)" in done.stderr
-    assert "hunter2" not in done.stderr + done.stdout and "Traceback" not in done.stderr
+    assert "hunter2" not in done.stderr + done.stdout
+    assert "Traceback" not in done.stderr
 
 
 def test_wrong_tokens_are_refused_then_rate_limited_and_never_logged(tmp_path: Path) -> None:
@@ -117,7 +118,8 @@ def test_wrong_tokens_are_refused_then_rate_limited_and_never_logged(tmp_path: P
     assert limited[0] == right_but_limited[0] == 429
     assert 1 <= int(limited[2]["Retry-After"]) <= 900
     assert other_client[0] == 422  # the right token from another address: checked, no grant
-    assert stored is not None and stored.refresh_token == old  # nothing was switched
+    assert stored is not None
+    assert stored.refresh_token == old
     assert log.count("wrong or missing admin token") == 5
     everything = log + json.dumps([a[1] for a in [*answers, limited, right_but_limited]])
     for secret in (ADMIN_TOKEN, wrong, grant["refresh_token"]):
@@ -143,23 +145,29 @@ def test_the_right_token_switches_the_proxy_to_the_new_grant_at_once(tmp_path: P
         stored = read_store(store)
 
     assert status == 200, answer
-    assert answer["status"] == "switched" and answer["refreshed"] is True
+    assert answer["status"] == "switched"
+    assert answer["refreshed"] is True
     expected = (datetime.fromisoformat(grant["authorized_at"]) + timedelta(days=180)).date()
     assert abs(datetime.fromisoformat(answer["expires_at"]).date() - expected) <= timedelta(3)
     assert headers["Cache-Control"] == "no-store"
     # The proxy spent the handed-over token (and keeps its successor): it uses the new grant.
     assert grant["refresh_token"] in fake.spent
-    assert stored is not None and stored.refresh_token == fake.live_token(grant["refresh_token"])
+    assert stored is not None
+    assert stored.refresh_token == fake.live_token(grant["refresh_token"])
     assert all(s == 200 and body["stale"] is False for s, body in playing), playing
-    assert ready[0] == 200 and ready[1]["grant_days_left"] > 170
-    assert older[0] == 409 and "newer grant" in older[1]["error"]
-    assert again[0] == 200 and again[1]["status"] == "unchanged"
+    assert ready[0] == 200
+    assert ready[1]["grant_days_left"] > 170
+    assert older[0] == 409
+    assert "newer grant" in older[1]["error"]
+    assert again[0] == 200
+    assert again[1]["status"] == "unchanged"
     assert fake.reuses == 0
     assert "Switched to the new Spotify grant" in log
     assert "Took a new Spotify grant handed over from 127.0.0.1" in log
     assert "PUT /v1/admin/grant is on" in log
     for secret in (ADMIN_TOKEN, grant["refresh_token"], *fake.spent):
-        assert secret not in log and secret not in json.dumps(answer)
+        assert secret not in log
+        assert secret not in json.dumps(answer)
 
 
 def test_plain_http_through_a_reverse_proxy_is_refused(tmp_path: Path) -> None:
@@ -176,9 +184,12 @@ def test_plain_http_through_a_reverse_proxy_is_refused(tmp_path: Path) -> None:
             log = proxy.log_text()
         stored = read_store(store)
     assert [plain[0], unsaid[0], rfc7239[0], named[0]] == [403, 403, 403, 403]
-    assert "https://" in plain[1]["error"] and "X-Forwarded-Proto" in unsaid[1]["error"]
-    assert stored is not None and stored.refresh_token == old
-    assert ADMIN_TOKEN not in log and grant["refresh_token"] not in log
+    assert "https://" in plain[1]["error"]
+    assert "X-Forwarded-Proto" in unsaid[1]["error"]
+    assert stored is not None
+    assert stored.refresh_token == old
+    assert ADMIN_TOKEN not in log
+    assert grant["refresh_token"] not in log
 
 
 def test_login_to_hands_the_new_grant_to_a_running_proxy(tmp_path: Path) -> None:
@@ -210,17 +221,23 @@ def test_login_to_hands_the_new_grant_to_a_running_proxy(tmp_path: Path) -> None
         stored = read_store(store)
 
     assert code == 0, login.output
-    assert page_status == 200 and f"handed to the proxy at {proxy.url}/" in page
+    assert page_status == 200
+    assert f"handed to the proxy at {proxy.url}/" in page
     assert f"The proxy at {proxy.url}/ accepts the admin token" in login.stdout
     assert "saved the new grant and switched to it; it refreshed with it" in login.stdout
     assert "No copy stays on this machine" in login.stdout
     assert not (laptop / "token.json").exists()
-    assert ready["grant_expires_at"] != old_expiry and ready["grant_days_left"] > 170
-    assert playing[0] == 200 and playing[1]["stale"] is False
-    assert stored is not None and stored.refresh_token in fake.refresh_tokens
-    assert stored.refresh_token != old and fake.reuses == 0
+    assert ready["grant_expires_at"] != old_expiry
+    assert ready["grant_days_left"] > 170
+    assert playing[0] == 200
+    assert playing[1]["stale"] is False
+    assert stored is not None
+    assert stored.refresh_token in fake.refresh_tokens
+    assert stored.refresh_token != old
+    assert fake.reuses == 0
     for secret in (ADMIN_TOKEN, *fake.spent, *fake.refresh_tokens):
-        assert secret not in login.output and secret not in log
+        assert secret not in login.output
+        assert secret not in log
 
 
 def test_login_to_checks_the_proxy_before_the_browser_opens(tmp_path: Path) -> None:
@@ -253,10 +270,13 @@ def test_login_to_checks_the_proxy_before_the_browser_opens(tmp_path: Path) -> N
     assert code == 1
     assert "answered 404: set SPOTIFY_PROXY_ADMIN_TOKEN on the proxy" in login.stderr
     assert "/authorize?" not in login.stdout  # no consent was spent
-    assert insecure_code == 2 and "plain http for blog.example.com" in insecure.stderr
-    assert no_token_code == 2 and "--to needs SPOTIFY_PROXY_ADMIN_TOKEN" in no_token.stderr
+    assert insecure_code == 2
+    assert "plain http for blog.example.com" in insecure.stderr
+    assert no_token_code == 2
+    assert "--to needs SPOTIFY_PROXY_ADMIN_TOKEN" in no_token.stderr
     for process in (login, insecure, no_token):
-        assert ADMIN_TOKEN not in process.output and "Traceback" not in process.output
+        assert ADMIN_TOKEN not in process.output
+        assert "Traceback" not in process.output
 
 
 def test_other_methods_and_oversized_bodies_are_refused(tmp_path: Path) -> None:
@@ -268,9 +288,13 @@ def test_other_methods_and_oversized_bodies_are_refused(tmp_path: Path) -> None:
             wrong_app = put(proxy, {**new_grant(fake), "client_id": "f" * 32})
             read = proxy.get(PATH)
         stored = read_store(store)
-    assert huge[0] == 413 and wrong_app[0] == 422 and "another Spotify app" in wrong_app[1]["error"]
-    assert read[0] == 405 and "PUT" in read[1]["error"]
-    assert stored is not None and stored.refresh_token == old
+    assert huge[0] == 413
+    assert wrong_app[0] == 422
+    assert "another Spotify app" in wrong_app[1]["error"]
+    assert read[0] == 405
+    assert "PUT" in read[1]["error"]
+    assert stored is not None
+    assert stored.refresh_token == old
 
 
 def test_a_failed_hand_over_keeps_the_grant_on_the_laptop(tmp_path: Path) -> None:
@@ -295,6 +319,8 @@ def test_a_failed_hand_over_keeps_the_grant_on_the_laptop(tmp_path: Path) -> Non
     assert code == 1
     assert f"The proxy at {proxy.url} cannot be reached" in login.stderr
     assert f"saved in {laptop / 'token.json'} instead" in login.stderr
-    assert kept is not None and kept.refresh_token in fake.refresh_tokens
-    assert server is not None and server.refresh_token == old
+    assert kept is not None
+    assert kept.refresh_token in fake.refresh_tokens
+    assert server is not None
+    assert server.refresh_token == old
     assert kept.refresh_token not in login.output

@@ -163,15 +163,20 @@ def test_login_to_through_nginx_works_over_https_and_is_refused_over_http(tmp_pa
                 log = proxy.log_text()
         stored = read_store(store)
 
-    assert over_http[0] == 403 and "refuses plain http" in over_http[1]
-    assert plain_code == 1 and "refuses plain http" in plain_login.stderr
+    assert over_http[0] == 403
+    assert "refuses plain http" in over_http[1]
+    assert plain_code == 1
+    assert "refuses plain http" in plain_login.stderr
     assert code == 0, login.output
     assert "switched to it; it refreshed with it" in login.stdout
     assert ready["grant_days_left"] > 170
-    assert stored is not None and stored.refresh_token in fake.refresh_tokens
-    assert stored.refresh_token not in (old, grant.refresh_token) and fake.reuses == 0
+    assert stored is not None
+    assert stored.refresh_token in fake.refresh_tokens
+    assert stored.refresh_token not in (old, grant.refresh_token)
+    assert fake.reuses == 0
     for secret in (ADMIN_TOKEN, *fake.spent):
-        assert secret not in log and secret not in login.output + plain_login.output
+        assert secret not in log
+        assert secret not in login.output + plain_login.output
 
 
 def test_without_the_admin_location_nginx_forwards_plain_http_that_is_refused(
@@ -194,5 +199,7 @@ def test_without_the_admin_location_nginx_forwards_plain_http_that_is_refused(
                 over_https = put_as_the_site(https, body, ssl.create_default_context(cafile=cert))
         stored = read_store(store)
     for status, text in (over_http, over_https):
-        assert status == 403 and "X-Forwarded-Proto" in text
-    assert stored is not None and stored.refresh_token == old
+        assert status == 403
+        assert "X-Forwarded-Proto" in text
+    assert stored is not None
+    assert stored.refresh_token == old

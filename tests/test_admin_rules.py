@@ -60,7 +60,9 @@ def test_https_or_the_machine_itself_may_hand_over(peer: str, headers: dict[str,
 )
 def test_plain_http_is_refused(peer: str | None, headers: dict[str, str], words: str) -> None:
     problem = transport_problem(peer, headers)
-    assert problem is not None and words in problem and problem.endswith(".")
+    assert problem is not None
+    assert words in problem
+    assert problem.endswith(".")
 
 
 def test_forwarded_proto_reads_both_header_forms() -> None:
@@ -175,11 +177,13 @@ def test_what_is_not_a_usable_grant_is_one_sentence(body: bytes, words: str) -> 
 )
 def test_a_weak_admin_token_is_refused_without_quoting_it(token: str, words: str) -> None:
     problem = admin_token_problem(token)
-    assert problem is not None and words in problem
+    assert problem is not None
+    assert words in problem
     with pytest.raises(SettingsError) as error:
         load_settings({"SPOTIFY_CLIENT_ID": CLIENT_ID, "SPOTIFY_PROXY_ADMIN_TOKEN": token})
     (sentence,) = error.value.problems
-    assert sentence.startswith("SPOTIFY_PROXY_ADMIN_TOKEN ") and "token_urlsafe(32)" in sentence
+    assert sentence.startswith("SPOTIFY_PROXY_ADMIN_TOKEN ")
+    assert "token_urlsafe(32)" in sentence
     assert token not in sentence
 
 

@@ -133,8 +133,10 @@ async def test_a_call_that_outlasts_a_visitors_patience_makes_answers_stale_unti
 
     waited = await cache.get()
 
-    assert waited is not None and json.loads(waited.body) == {"n": 1, "stale": True}
-    assert cache.overdue and cache.in_flight
+    assert waited is not None
+    assert json.loads(waited.body) == {"n": 1, "stale": True}
+    assert cache.overdue
+    assert cache.in_flight
     release.set()
     await cache.settled()
     assert not cache.overdue

@@ -44,7 +44,8 @@ def test_each_command_help_has_a_description_its_environment_and_an_example(
     assert exit_info.value.code == 0
     out = capsys.readouterr().out
     description = out.split("\n\n")[1]
-    assert description.strip() and not description.startswith(("options:", "positional"))
+    assert description.strip()
+    assert not description.startswith(("options:", "positional"))
     assert "SPOTIFY_CLIENT_ID" in out
     assert f"mkdocs-spotify {command}" in out.split("\nexample")[1]
     assert "docs/" not in out.replace("/blob/main/docs/", "")  # a URL, not a repository path

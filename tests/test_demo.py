@@ -51,7 +51,8 @@ def test_the_cycle_plays_several_tracks_by_different_artists(cycle: list[NowPlay
     assert 3 <= len(tracks) <= 4
     artists = {track["artists"][0]["name"] for track in tracks.values()}
     albums = {track["album"]["name"] for track in tracks.values() if track["album"]}
-    assert len(artists) == len(tracks) and len(albums) == len(tracks)
+    assert len(artists) == len(tracks)
+    assert len(albums) == len(tracks)
     assert any(track["explicit"] for track in tracks.values())
     assert any(len(title) > 60 for title in tracks)
     for track in tracks.values():
@@ -88,8 +89,10 @@ def test_progress_advances_with_time_and_tracks_roll_over(cycle: list[NowPlaying
     for before, after in itertools.pairwise(cycle):
         if before["status"] != "playing" or after["status"] != "playing":
             continue
-        assert before["item"] is not None and after["item"] is not None
-        assert before["progress_ms"] is not None and after["progress_ms"] is not None
+        assert before["item"] is not None
+        assert after["item"] is not None
+        assert before["progress_ms"] is not None
+        assert after["progress_ms"] is not None
         if before["item"]["title"] == after["item"]["title"]:
             assert after["progress_ms"] - before["progress_ms"] == STEP_MS
         else:
@@ -112,7 +115,8 @@ def test_every_moment_normalises_with_links_and_no_images(cycle: list[NowPlaying
         assert item["url"] is not None
         assert SPOTIFY_ID.fullmatch(item["url"].rsplit("/", 1)[1])
         assert all(artist["url"] for artist in item["artists"])
-        assert item["album"] is not None and item["album"]["url"] is not None
+        assert item["album"] is not None
+        assert item["album"]["url"] is not None
         # Made-up image URLs would render as broken images; the widget shows its placeholder.
         assert item["image"] is None
 
@@ -142,7 +146,8 @@ def test_editing_a_reply_does_not_change_the_session() -> None:
 
     _, again = session.reply(START_MS)
 
-    assert again is not None and again["item"]["name"] != "changed"  # type: ignore[index]
+    assert again is not None
+    assert again["item"]["name"] != "changed"  # type: ignore[index]
 
 
 def test_fake_ids_look_like_spotify_ids() -> None:

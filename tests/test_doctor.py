@@ -95,7 +95,8 @@ async def test_store_mode(tmp_path: Path, mode: int, level: Level) -> None:
         lines = await doctor(fake, path)
     line = find(lines, "chmod 600")
     assert line.level is level
-    assert f"`chmod 600 {path}`" in line.text and f"{mode:04o}" in line.text
+    assert f"`chmod 600 {path}`" in line.text
+    assert f"{mode:04o}" in line.text
 
 
 async def test_unreadable_or_broken_store_fails(tmp_path: Path) -> None:
@@ -112,7 +113,8 @@ async def test_no_store_and_no_seed(tmp_path: Path) -> None:
     async with FakeSpotify() as fake:
         lines = await doctor(fake, tmp_path / "missing.json")
         assert fake.token_calls == 0
-    assert lines[-1].level is Level.FAIL and "mkdocs-spotify login" in lines[-1].text
+    assert lines[-1].level is Level.FAIL
+    assert "mkdocs-spotify login" in lines[-1].text
 
 
 async def test_store_of_another_app_is_ignored(tmp_path: Path) -> None:
@@ -134,7 +136,8 @@ async def test_rotation_is_persisted_at_once(tmp_path: Path) -> None:
         assert saved.refresh_token != old.refresh_token
         assert saved.refresh_token in fake.refresh_tokens
         assert old.refresh_token not in fake.refresh_tokens
-        assert saved.authorized_at == old.authorized_at and saved.scopes == fake.scopes
+        assert saved.authorized_at == old.authorized_at
+        assert saved.scopes == fake.scopes
         # A second run works with what the first one saved.
         assert checks.exit_status(await doctor(fake, path)) == 0
     assert "rotated the refresh token and the new one is saved" in find(lines, "rotated").text
@@ -148,8 +151,10 @@ async def test_rotation_from_the_env_seed_creates_the_store(tmp_path: Path) -> N
         lines = await doctor(fake, path, refresh_token=seed, authorized_at=NOW)
         saved = read_store(path)
     assert "SPOTIFY_REFRESH_TOKEN" in find(lines, "No token store").text
-    assert saved is not None and saved.seed_sha256 == seed_fingerprint(seed)
-    assert saved.refresh_token != seed and saved.authorized_at == NOW
+    assert saved is not None
+    assert saved.seed_sha256 == seed_fingerprint(seed)
+    assert saved.refresh_token != seed
+    assert saved.authorized_at == NOW
     assert checks.exit_status(lines) == 0
 
 
@@ -161,7 +166,8 @@ async def test_rotation_that_cannot_be_saved_fails(tmp_path: Path) -> None:
         lines = await doctor(fake, path, refresh_token=fake.issue_refresh_token())
     assert find(lines, "cannot be read").level is Level.FAIL
     line = find(lines, "cannot be written")
-    assert line.level is Level.FAIL and "spent" in line.text
+    assert line.level is Level.FAIL
+    assert "spent" in line.text
 
 
 async def test_invalid_grant_says_run_login(tmp_path: Path) -> None:
@@ -171,7 +177,8 @@ async def test_invalid_grant_says_run_login(tmp_path: Path) -> None:
         fake.revoke_all()
         lines = await doctor(fake, path)
     line = find(lines, "invalid_grant")
-    assert line.level is Level.FAIL and "mkdocs-spotify login" in line.text
+    assert line.level is Level.FAIL
+    assert "mkdocs-spotify login" in line.text
     assert "expired on 2026-11-07" in find(lines, "expired on").text
     assert checks.exit_status(lines) == 1
 
@@ -182,7 +189,8 @@ async def test_revoked_grant_of_unknown_age(tmp_path: Path) -> None:
         store_token(fake, path, authorized_at=None)
         fake.revoke_all()
         lines = await doctor(fake, path)
-    assert levels(lines)[-1] is Level.FAIL and "invalid_grant" in lines[-1].text
+    assert levels(lines)[-1] is Level.FAIL
+    assert "invalid_grant" in lines[-1].text
 
 
 async def test_invalid_client(tmp_path: Path) -> None:
@@ -202,7 +210,8 @@ async def test_expiry_warns_under_30_days(tmp_path: Path) -> None:
         lines = await doctor(fake, path)
     line = find(lines, "expires in")
     assert line.level is Level.WARN
-    assert "7 days, on 2026-12-01" in line.text and "--print-env" in line.text
+    assert "7 days, on 2026-12-01" in line.text
+    assert "--print-env" in line.text
     assert checks.exit_status(lines) == 0
 
 
@@ -258,4 +267,5 @@ async def test_currently_playing_outcomes(
 
 def test_retry_after_without_header() -> None:
     line = checks.player_line(429, None)
-    assert line.level is Level.WARN and "no Retry-After given" in line.text
+    assert line.level is Level.WARN
+    assert "no Retry-After given" in line.text

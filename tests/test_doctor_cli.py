@@ -28,7 +28,8 @@ def test_healthy_setup_exits_0_and_prints_no_secret(tmp_path: Path) -> None:
         secrets = [*fake.secrets_in_play(), CLIENT_SECRET]
     assert doctor.proc.returncode == 0, doctor.output
     lines = doctor.stdout.splitlines()
-    assert len(lines) == 10 and all(line.startswith("OK    ") for line in lines), doctor.stdout
+    assert len(lines) == 10, doctor.stdout
+    assert all(line.startswith("OK    ") for line in lines), doctor.stdout
     for known in secrets:
         assert known not in doctor.output
 
@@ -45,7 +46,8 @@ def test_env_file_and_dead_grant_exit_1(tmp_path: Path) -> None:
     assert doctor.proc.returncode == 1, doctor.output
     assert "FAIL  Spotify refused the refresh token (invalid_grant" in doctor.stdout
     assert "FAIL  The grant expired on 2026-07-02" in doctor.stdout
-    assert seed not in doctor.output and CLIENT_SECRET not in doctor.output
+    assert seed not in doctor.output
+    assert CLIENT_SECRET not in doctor.output
 
 
 def test_missing_client_id_fails_with_the_fix(tmp_path: Path) -> None:

@@ -29,7 +29,8 @@ async def test_doctor_names_active_controls_and_the_kill_switch(tmp_path: Path) 
     assert "Privacy control: now playing delayed by 5 minutes." in text
     assert "exists" not in text
     warning = [line for line in loud if "answers idle and empty lists" in line.text]
-    assert len(warning) == 1 and warning[0].level is Level.WARN
+    assert len(warning) == 1
+    assert warning[0].level is Level.WARN
 
 
 async def test_no_controls_no_lines(tmp_path: Path) -> None:

@@ -49,18 +49,22 @@ async def test_a_dead_grant_is_the_proxys_reason(
 
     lines = await ask_proxy(str(client.make_url("")))
 
-    assert lines[0].level is Level.FAIL and "invalid_grant" in lines[0].text
+    assert lines[0].level is Level.FAIL
+    assert "invalid_grant" in lines[0].text
     assert "mkdocs-spotify login" in lines[0].text
     assert checks.exit_status(lines) == 1
     stored = read_store(store_path)
-    assert stored is not None and stored.refresh_token == "fake-revoked"
+    assert stored is not None
+    assert stored.refresh_token == "fake-revoked"
 
 
 async def test_an_unreachable_proxy_or_a_bad_url_is_one_line() -> None:
     (down,) = await ask_proxy(f"http://127.0.0.1:{free_port()}")
-    assert down.level is Level.FAIL and "did not answer" in down.text
+    assert down.level is Level.FAIL
+    assert "did not answer" in down.text
     (bad,) = await ask_proxy("blog.example.com/spotify")
-    assert bad.level is Level.FAIL and "not an http(s) URL" in bad.text
+    assert bad.level is Level.FAIL
+    assert "not an http(s) URL" in bad.text
 
 
 def test_the_command_exits_1_for_a_proxy_that_does_not_answer(tmp_path: Path) -> None:
@@ -74,5 +78,6 @@ def test_the_command_exits_1_for_a_proxy_that_does_not_answer(tmp_path: Path) ->
         timeout=60,
     )
     assert result.returncode == 1
-    assert result.stdout.startswith("FAIL") and url in result.stdout
+    assert result.stdout.startswith("FAIL")
+    assert url in result.stdout
     assert "Traceback" not in result.stderr

@@ -50,7 +50,9 @@ def test_a_changed_seed_wins_over_the_store() -> None:
 def test_a_store_for_another_app_is_ignored() -> None:
     assert choose_credential(APP, None, None, stored("t", client_id="f" * 32)) is None
     chosen = choose_credential(APP, "seed", None, stored("t", client_id="f" * 32))
-    assert chosen is not None and chosen.refresh_token == "seed" and chosen.scopes == ()
+    assert chosen is not None
+    assert chosen.refresh_token == "seed"
+    assert chosen.scopes == ()
 
 
 def test_the_grant_lasts_six_calendar_months() -> None:
@@ -81,4 +83,5 @@ def test_rotation_keeps_the_chain_and_only_happens_with_a_new_token() -> None:
     successor = rotated(chain, TokenGrant("access", 3600, refresh_token="new", scopes=("a", "b")))
     assert successor == StoredToken("new", APP, ("a", "b"), WHEN, seed_fingerprint("seed"))
     kept_scopes = rotated(chain, TokenGrant("access", 3600, refresh_token="new"))
-    assert kept_scopes is not None and kept_scopes.scopes == ("s",)
+    assert kept_scopes is not None
+    assert kept_scopes.scopes == ("s",)

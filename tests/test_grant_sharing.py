@@ -68,12 +68,17 @@ def test_three_proxies_and_doctor_share_a_store_without_spending_a_token_twice(
             logs = a.log_text() + b.log_text() + c.log_text()
         stored = read_store(store)
 
-    assert fake.reuses == 0 and fake.invalid_grants == 0 and not fake.revoked
+    assert fake.reuses == 0
+    assert fake.invalid_grants == 0
+    assert not fake.revoked
     assert fake.refreshes >= 100, fake.refreshes
-    assert stored is not None and stored.refresh_token == fake.live_token(first)
-    assert doctors and set(doctors) == {0}
+    assert stored is not None
+    assert stored.refresh_token == fake.live_token(first)
+    assert doctors
+    assert set(doctors) == {0}
     assert set(answers) == {(200, False)}, answers
-    assert "invalid_grant" not in logs and "Traceback" not in logs
+    assert "invalid_grant" not in logs
+    assert "Traceback" not in logs
 
 
 def test_a_login_while_the_proxy_runs_takes_effect_within_seconds(tmp_path: Path) -> None:
@@ -84,7 +89,8 @@ def test_a_login_while_the_proxy_runs_takes_effect_within_seconds(tmp_path: Path
         env = environment(fake, store)
         with proxy_process(env, tmp_path) as proxy:
             status, ready = proxy.get("/readyz")
-            assert status == 200 and ready["grant_days_left"] < 30
+            assert status == 200
+            assert ready["grant_days_left"] < 30
             old_expiry = ready["grant_expires_at"]
 
             login_write(store, fake.issue_grant(), fake.client_id, fake.scopes)
@@ -105,9 +111,11 @@ def test_a_login_while_the_proxy_runs_takes_effect_within_seconds(tmp_path: Path
         stored = read_store(store)
 
     assert set(answers) == {(200, False)}, answers
-    assert status == 200 and ready["grant_days_left"] > 170
+    assert status == 200
+    assert ready["grant_days_left"] > 170
     assert len(re.findall("Switched to the new Spotify grant", log)) == 1
-    assert stored is not None and stored.authorized_at is not None
+    assert stored is not None
+    assert stored.authorized_at is not None
     assert stored.authorized_at > old_day + timedelta(days=1)  # the old chain never came back
     assert stored.refresh_token in fake.refresh_tokens
     assert fake.reuses == 0
@@ -137,7 +145,8 @@ def test_sigkill_during_refresh_and_write_leaves_a_readable_store(tmp_path: Path
                     # It could not continue (the token was spent and its successor lost in the
                     # kill): it says exactly why and what to run.
                     status, ready = proxy.get("/readyz")
-                    assert status == 503 and "mkdocs-spotify login" in ready["reason"]
+                    assert status == 503
+                    assert "mkdocs-spotify login" in ready["reason"]
                     outcomes["said why"] += 1
                     login_write(store, fake.issue_grant(), fake.client_id, fake.scopes)
             leftovers = [p.name for p in store.parent.iterdir() if p.name.endswith(".tmp")]

@@ -73,7 +73,8 @@ async def test_the_lock_is_shared_between_processes_and_freed_when_a_holder_dies
         [sys.executable, "-c", HOLDER, str(store.lock_path)], stdout=subprocess.PIPE, text=True
     )
     try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "held"
         with pytest.raises(StoreBusy, match="held the token store's lock"):
             async with store.locked(0.3):
                 pass
@@ -105,7 +106,8 @@ def test_a_filesystem_without_locks_is_one_sentence_at_start_up(
     with pytest.raises(SettingsError) as caught:
         check_credentials(Settings(client_id=CLIENT, token_store=path))
     (problem,) = caught.value.problems
-    assert str(tmp_path / "token.json.lock") in problem and "local filesystem" in problem
+    assert str(tmp_path / "token.json.lock") in problem
+    assert "local filesystem" in problem
     assert "\n" not in problem
 
 
@@ -116,7 +118,8 @@ def test_a_symlinked_store_locks_and_writes_its_target(tmp_path: Path) -> None:
     link.symlink_to(target)
     store = FileGrantStore(link)
     store.replace(grant("second"))
-    assert link.is_symlink() and read_store(target) == grant("second")
+    assert link.is_symlink()
+    assert read_store(target) == grant("second")
     assert store.lock_path == target.with_name("token.json.lock")
 
 
@@ -155,8 +158,10 @@ async def test_a_killed_writers_newer_token_is_tried_before_the_spent_one_in_the
         stored = read_store(store_path)
 
     assert data["stale"] is False
-    assert fake.reuses == 0 and fake.invalid_grants == 0  # the spent token never went out
-    assert stored is not None and stored.refresh_token == fake.live_token(spent)
+    assert fake.reuses == 0
+    assert fake.invalid_grants == 0
+    assert stored is not None
+    assert stored.refresh_token == fake.live_token(spent)
 
 
 async def test_a_grant_written_by_another_process_is_adopted_before_refreshing(
@@ -174,8 +179,10 @@ async def test_a_grant_written_by_another_process_is_adopted_before_refreshing(
         assert (await (await one.get("/v1/now-playing")).json())["stale"] is False
         stored = read_store(store_path)
 
-    assert fake.reuses == 0 and fake.invalid_grants == 0
-    assert stored is not None and stored.refresh_token == fake.live_token(first)
+    assert fake.reuses == 0
+    assert fake.invalid_grants == 0
+    assert stored is not None
+    assert stored.refresh_token == fake.live_token(first)
 
 
 async def test_an_older_grant_written_over_a_newer_one_does_not_win(
@@ -194,7 +201,8 @@ async def test_an_older_grant_written_over_a_newer_one_does_not_win(
         stored = read_store(store_path)
 
     assert fake.reuses == 0
-    assert stored is not None and stored.authorized_at == DAY + timedelta(days=30)
+    assert stored is not None
+    assert stored.authorized_at == DAY + timedelta(days=30)
     assert stored.refresh_token == fake.live_token(new)
 
 
@@ -221,7 +229,8 @@ async def test_a_new_login_switches_at_once_and_readyz_shows_its_expiry(
         ready = await (await client.get("/readyz")).json()
         data = await (await client.get("/v1/now-playing")).json()
 
-    assert ready["status"] == "ok" and ready["grant_expires_at"].startswith("2027-03-09")
+    assert ready["status"] == "ok"
+    assert ready["grant_expires_at"].startswith("2027-03-09")
     assert data["stale"] is False
     assert fake.token_calls == calls + 1  # the old grant's access token was dropped
     switched = [r for r in caplog.records if "Switched to the new Spotify grant" in r.getMessage()]
@@ -249,7 +258,8 @@ async def test_a_store_damaged_at_run_time_takes_the_dead_grant_path_and_a_login
         healed = await client.get("/readyz")
 
     assert data["stale"] is True
-    assert ready.status == 503 and "token store cannot be used" in body
+    assert ready.status == 503
+    assert "token store cannot be used" in body
     assert str(store_path) not in body
     assert healed.status == 200
 

@@ -80,7 +80,9 @@ def test_three_numbered_lists_with_links_art_and_attribution(
     image = first.locator("img")
     assert image.get_attribute("loading") == "lazy"
     box = image.bounding_box()
-    assert box is not None and box["width"] == box["height"] and box["width"] > 30
+    assert box is not None
+    assert box["width"] == box["height"]
+    assert box["width"] > 30
     # Spotify's logo links back on every block.
     assert page.locator(".spl-logo[href='https://open.spotify.com/']").count() == 3
     # Only the validated parameters were asked for.

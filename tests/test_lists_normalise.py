@@ -39,8 +39,11 @@ def test_local_files_and_episodes_keep_their_shape() -> None:
     reply = payloads.recently_played(payloads.local_track(), payloads.episode())
     items = recently_played(200, reply, NOW)["items"]
     local, episode = sorted(items, key=lambda entry: entry["type"], reverse=True)
-    assert local["is_local"] is True and local["url"] is None and local["image"] is None
-    assert episode["type"] == "episode" and episode["album"] == {
+    assert local["is_local"] is True
+    assert local["url"] is None
+    assert local["image"] is None
+    assert episode["type"] == "episode"
+    assert episode["album"] == {
         "name": "The Show",
         "url": "https://open.spotify.com/show/38bS44xjbVVZ3No3ByF1dJ",
     }
@@ -108,7 +111,8 @@ def test_hostile_links_images_and_titles() -> None:
     }
     track = top_tracks(200, {"items": [evil]}, NOW, "short_term")["items"][0]
     assert track["title"] == "<img src=x onerror=alert(1)>"  # escaping is the renderer's job
-    assert track["url"] is None and track["image"] is None
+    assert track["url"] is None
+    assert track["image"] is None
     entry = top_artists(200, {"items": [artist]}, NOW, "short_term")["items"][0]
     assert entry == {"name": artist["name"], "url": None, "image": None}
 

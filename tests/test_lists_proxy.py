@@ -57,7 +57,8 @@ async def test_recently_played_default_answer_and_headers(
     assert response.status == 200
     data = await response.json()
     assert set(data) == {"items", "fetched_at", "stale"}
-    assert len(data["items"]) == 10 and data["stale"] is False
+    assert len(data["items"]) == 10
+    assert data["stale"] is False
     assert isinstance(data["items"][0]["played_at"], int)
     assert response.headers["Cache-Control"] == "public, max-age=30, stale-while-revalidate=30"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
@@ -81,7 +82,8 @@ async def test_top_lists_per_range(
     response = await client.get(f"/v1/top/{kind}", params={"range": time_range, "limit": "5"})
     data = await response.json()
     assert response.status == 200
-    assert data["range"] == time_range and len(data["items"]) == 5
+    assert data["range"] == time_range
+    assert len(data["items"]) == 5
     assert response.headers["Cache-Control"].startswith("public, max-age=3600")
     assert spotify_queries(lists_fake, f"/v1/top/{kind}") == [f"limit=50&time_range={time_range}"]
     if kind == "artists":
@@ -123,7 +125,8 @@ async def test_bad_parameters_are_400_with_one_sentence_and_never_reach_spotify(
     assert response.status == 400
     body = await response.json()
     assert list(body) == ["error"]
-    assert "1 to 50" in body["error"] and body["error"].endswith(".")
+    assert "1 to 50" in body["error"]
+    assert body["error"].endswith(".")
     if path.startswith("/v1/top"):
         assert "short_term, medium_term or long_term" in body["error"]
     assert lists_fake.api_calls == 0
@@ -151,7 +154,8 @@ async def test_ttl_etag_and_cors(
     assert first.headers["Access-Control-Allow-Origin"] == "https://blog.example"
     etag = first.headers["ETag"]
     again = await client.get("/v1/recently-played", headers={"If-None-Match": etag})
-    assert again.status == 304 and await again.read() == b""
+    assert again.status == 304
+    assert await again.read() == b""
     other = await client.get("/v1/recently-played", headers={"Origin": "https://evil.example"})
     assert "Access-Control-Allow-Origin" not in other.headers
     clock.advance(29)
@@ -193,9 +197,11 @@ async def test_local_files_episodes_and_hostile_entries(
     client = await start_proxy(owner_settings)
     items = (await (await client.get("/v1/recently-played")).json())["items"]
     assert [item["type"] for item in items] == ["track", "episode", "track"]
-    assert items[0]["is_local"] is True and items[0]["url"] is None
+    assert items[0]["is_local"] is True
+    assert items[0]["url"] is None
     assert items[2]["title"] == "</script><img src=x onerror=alert(1)>"
-    assert items[2]["url"] is None and items[2]["image"] is None
+    assert items[2]["url"] is None
+    assert items[2]["image"] is None
 
 
 async def test_missing_scopes_are_503_naming_login_and_readyz_stays_200(
@@ -212,7 +218,8 @@ async def test_missing_scopes_are_503_naming_login_and_readyz_stays_200(
         response = await client.get(path)
         assert response.status == 503
         error = (await response.json())["error"]
-        assert scope in error and "`mkdocs-spotify login`" in error
+        assert scope in error
+        assert "`mkdocs-spotify login`" in error
         assert spotify_queries(lists_fake, path) == []  # known missing: Spotify is not asked
     ready = await client.get("/readyz")
     body = await ready.json()
@@ -239,7 +246,8 @@ async def test_429_serves_stale_and_waits_for_retry_after(
     lists_fake.recently_played = Reply(429, {"error": {"status": 429}}, {"Retry-After": "600"})
     clock.advance(31)
     stale = await (await client.get("/v1/recently-played")).json()
-    assert stale["stale"] is True and stale["items"] == good["items"]
+    assert stale["stale"] is True
+    assert stale["items"] == good["items"]
     calls = len(spotify_queries(lists_fake, "/v1/recently-played"))
     for _ in range(10):
         clock.advance(55)
@@ -253,7 +261,8 @@ async def test_5xx_without_an_answer_is_503_then_stale_after_one(
     lists_fake.top = Reply(502, {"error": {"status": 502, "message": "Bad gateway"}})
     client = await start_proxy(owner_settings, clock)
     first = await client.get("/v1/top/tracks")
-    assert first.status == 503 and "Retry-After" in first.headers
+    assert first.status == 503
+    assert "Retry-After" in first.headers
     assert await first.json() == {"error": "Spotify lists are unavailable right now."}
     lists_fake.top = Reply(200, {"items": many_tracks(3)})
     clock.advance(3601)
@@ -261,7 +270,8 @@ async def test_5xx_without_an_answer_is_503_then_stale_after_one(
     lists_fake.top = Reply(500, None)
     clock.advance(3601)
     again = await (await client.get("/v1/top/tracks")).json()
-    assert again["stale"] is True and len(again["items"]) == 3
+    assert again["stale"] is True
+    assert len(again["items"]) == 3
 
 
 async def test_a_hanging_spotify_never_hangs_a_visitor(
@@ -295,7 +305,8 @@ async def test_the_demo_serves_believable_lists(start_proxy: StartProxy) -> None
     assert times == sorted(times, reverse=True)
     short = await (await client.get("/v1/top/tracks?range=short_term")).json()
     long = await (await client.get("/v1/top/tracks?range=long_term")).json()
-    assert len(short["items"]) == 10 and short["items"] != long["items"]
+    assert len(short["items"]) == 10
+    assert short["items"] != long["items"]
     top_artists = await (await client.get("/v1/top/artists?limit=3")).json()
     assert len(top_artists["items"]) == 3
     assert all(

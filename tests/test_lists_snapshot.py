@@ -59,10 +59,14 @@ def test_a_build_fills_the_lists_from_the_proxy(tmp_path: Path, proxy: ListServe
     assert (
         '<a class="spl-name" href="https://open.spotify.com/track/6ErMrfBK5DHrC9wI2bN9Ot"' in block
     )
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in block and "javascript:" not in block
-    assert 'loading="lazy"' in block and 'width="64" height="64"' in block
-    assert "last 6 months" in block and 'class="spl-asof">As of <time' in block
-    assert "Band &amp; Co" in page and "all time" in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in block
+    assert "javascript:" not in block
+    assert 'loading="lazy"' in block
+    assert 'width="64" height="64"' in block
+    assert "last 6 months" in block
+    assert 'class="spl-asof">As of <time' in block
+    assert "Band &amp; Co" in page
+    assert "all time" in page
     assert re.search(r'<time class="spl-when" datetime="2026-05-28T', page)
     # Only the page with lists loads their script and stylesheet, with paths relative to it.
     assert '<script defer src="../assets/spotify/spotify-lists.js"></script>' in page
@@ -84,7 +88,8 @@ def test_a_rebuild_within_the_cache_time_makes_no_request(
     assert len(proxy.queries) == 3
     assert len(list((tmp_path / ".cache/plugin/spotify").glob("listening-*.json"))) == 3
     second = build(site)
-    assert second.returncode == 0 and len(proxy.queries) == 3
+    assert second.returncode == 0
+    assert len(proxy.queries) == 3
     assert "Band &amp; Co" in site.html("listening/index.html")
 
 
@@ -95,7 +100,8 @@ def test_cache_zero_reads_the_proxy_on_every_build(
     tmp_path: Path, proxy: ListServer, options: dict[str, object]
 ) -> None:
     site = write_site(tmp_path, spotify={"proxy_url": proxy.url("/api"), **options}, pages=PAGES)
-    assert build(site).returncode == 0 and build(site).returncode == 0
+    assert build(site).returncode == 0
+    assert build(site).returncode == 0
     assert len(proxy.queries) == 6
 
 

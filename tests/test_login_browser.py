@@ -53,7 +53,8 @@ def test_cancel_in_chromium_is_access_denied(browser: Browser, tmp_path: Path) -
         login, page_text = decide_in_chromium(browser, fake, store, tmp_path, "#cancel")
         assert "access_denied" in page_text
         assert login.finish() == 1
-    assert "Cancel" in login.stderr and "access_denied" in login.stderr
+    assert "Cancel" in login.stderr
+    assert "access_denied" in login.stderr
     assert not store.exists()
 
 

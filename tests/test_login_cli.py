@@ -44,11 +44,13 @@ def test_pasted_redirect_with_print_env(tmp_path: Path) -> None:
         login.write(f"{redirect}\n")
         assert login.finish() == 0, login.output
         token = read_store(tmp_path / "token.json")
-        assert token is not None and token.refresh_token in fake.refresh_tokens
+        assert token is not None
+        assert token.refresh_token in fake.refresh_tokens
     assert f"SPOTIFY_REFRESH_TOKEN={token.refresh_token}\n" in login.stdout
     assert f"SPOTIFY_CLIENT_ID={fake.client_id}\n" in login.stdout
     stamp = re.search(r"^SPOTIFY_AUTHORIZED_AT=(\S+)$", login.stdout, re.M)
-    assert stamp and token.authorized_at is not None
+    assert stamp
+    assert token.authorized_at is not None
     assert stamp.group(1) == token.authorized_at.isoformat().replace("+00:00", "Z")
     assert login.stderr.count("not accepted") == 2
     # The listener is gone once the login is over.
@@ -67,10 +69,12 @@ def test_end_of_stdin_keeps_waiting_and_bad_state_is_refused(tmp_path: Path) -> 
         assert get(f"{base}/")[0] == 404
         assert login.proc.poll() is None  # still waiting
         status, page = get(redirect)
-        assert status == 200 and "close this tab" in page
+        assert status == 200
+        assert "close this tab" in page
         assert login.finish() == 0, login.output
         token = read_store(tmp_path / "token.json")
-        assert token is not None and store_mode(tmp_path / "token.json") == 0o600
+        assert token is not None
+        assert store_mode(tmp_path / "token.json") == 0o600
         for known in [*fake.secrets_in_play(), CLIENT_SECRET]:
             assert known not in login.output
     # The old seed in the environment would win over the new store: login says so.
@@ -101,7 +105,8 @@ def test_access_denied(tmp_path: Path) -> None:
         login, url, _ = start_login(fake, tmp_path)
         get(consent(url, decision="cancel"))
         assert login.finish() == 1
-    assert "access_denied" in login.stderr and "press Agree" in login.stderr
+    assert "access_denied" in login.stderr
+    assert "press Agree" in login.stderr
     assert not (tmp_path / "token.json").exists()
 
 
@@ -114,7 +119,8 @@ def test_wrong_secret_is_invalid_client(tmp_path: Path) -> None:
         )
         get(consent(login.wait_for_line(f"{fake.url}/authorize?")))
         assert login.finish() == 1
-    assert "invalid_client" in login.stderr and "SPOTIFY_CLIENT_SECRET" in login.stderr
+    assert "invalid_client" in login.stderr
+    assert "SPOTIFY_CLIENT_SECRET" in login.stderr
     assert "wrong-secret-123" not in login.output
     assert not (tmp_path / "token.json").exists()
 
@@ -126,7 +132,8 @@ def test_expired_code_is_invalid_grant(tmp_path: Path) -> None:
         fake.codes.clear()  # the code expired before the exchange
         get(redirect)
         assert login.finish() == 1
-    assert "invalid_grant" in login.stderr and "run `mkdocs-spotify login` again" in login.stderr
+    assert "invalid_grant" in login.stderr
+    assert "run `mkdocs-spotify login` again" in login.stderr
 
 
 def test_port_in_use(tmp_path: Path) -> None:
@@ -138,7 +145,8 @@ def test_port_in_use(tmp_path: Path) -> None:
             ["login", "--no-browser", "--port", str(port)], fake.env(tmp_path / "t.json"), tmp_path
         )
     assert login.proc.returncode == 1
-    assert f"Port {port}" in login.stderr and "--port" in login.stderr
+    assert f"Port {port}" in login.stderr
+    assert "--port" in login.stderr
 
 
 def test_bad_usage_exits_2_with_one_sentence(tmp_path: Path) -> None:
@@ -155,7 +163,8 @@ def test_bad_usage_exits_2_with_one_sentence(tmp_path: Path) -> None:
     assert "run with --demo" not in no_client.stderr
     assert "`mkdocs-spotify proxy --demo`" in no_client.stderr
     bad_port = run_cli(["login", "--no-browser", "--port", "70000"], env, tmp_path)
-    assert bad_port.proc.returncode == 2 and "--port 70000" in bad_port.stderr
+    assert bad_port.proc.returncode == 2
+    assert "--port 70000" in bad_port.stderr
     for run in (bad_scope, no_client, bad_port):
         assert "Traceback" not in run.output
 
@@ -191,8 +200,10 @@ def test_unwritable_store_fails_but_print_env_still_hands_out_the_lines(tmp_path
         get(consent(login.wait_for_line(f"{fake.url}/authorize?")))
         assert login.finish() == 1
         issued = [token for token in fake.refresh_tokens if token in login.stdout]
-    assert "cannot be written" in login.stderr and "SPOTIFY_TOKEN_STORE" in login.stderr
-    assert len(issued) == 1 and f"SPOTIFY_REFRESH_TOKEN={issued[0]}" in login.stdout
+    assert "cannot be written" in login.stderr
+    assert "SPOTIFY_TOKEN_STORE" in login.stderr
+    assert len(issued) == 1
+    assert f"SPOTIFY_REFRESH_TOKEN={issued[0]}" in login.stdout
     # Warned before the URL, so the owner knew the printed lines were the only copy.
     assert "the --print-env lines at the end will be the only copy" in login.stderr
 
@@ -209,7 +220,8 @@ def test_an_unwritable_store_stops_login_before_the_browser(tmp_path: Path) -> N
         )
     assert login.proc.returncode == 1
     assert f"The token store {store} cannot be written" in login.stderr
-    assert "SPOTIFY_TOKEN_STORE" in login.stderr and "--print-env" in login.stderr
+    assert "SPOTIFY_TOKEN_STORE" in login.stderr
+    assert "--print-env" in login.stderr
     assert "/authorize?" not in login.stdout  # no URL to press Agree on
     assert "Traceback" not in login.output
 
@@ -222,7 +234,8 @@ def test_the_store_folder_is_created_private_before_the_browser(tmp_path: Path) 
             fake.env(folder / "token.json"),
             tmp_path,
         )
-    assert login.proc.returncode == 1 and "No answer from Spotify" in login.stderr
+    assert login.proc.returncode == 1
+    assert "No answer from Spotify" in login.stderr
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     assert list(folder.iterdir()) == []  # the write test left nothing behind
 
@@ -255,8 +268,10 @@ def test_the_browser_page_tells_the_real_outcome_of_the_exchange(tmp_path: Path)
         status, page = get(redirect)
         assert login.finish() == 1, login.output
     assert status == 500
-    assert "connected" not in page and "close this tab" not in page
-    assert "server_error" in page and "server_error" in login.stderr
+    assert "connected" not in page
+    assert "close this tab" not in page
+    assert "server_error" in page
+    assert "server_error" in login.stderr
     assert not (tmp_path / "token.json").exists()
 
 

@@ -67,7 +67,8 @@ def test_a_paused_track_keeps_its_item_and_progress() -> None:
     )
 
     assert answer["status"] == "paused"
-    assert answer["item"] is not None and answer["item"]["title"] == "Song"
+    assert answer["item"] is not None
+    assert answer["item"]["title"] == "Song"
     assert answer["progress_ms"] == 42_000
 
 
@@ -188,7 +189,8 @@ def test_titles_and_names_with_html_pass_unchanged() -> None:
     assert item is not None
     assert item["title"] == hostile
     assert item["artists"][0]["name"] == hostile
-    assert item["album"] is not None and item["album"]["name"] == hostile
+    assert item["album"] is not None
+    assert item["album"]["name"] == hostile
 
 
 @pytest.mark.parametrize(
@@ -334,7 +336,8 @@ def test_hostile_links_become_null(url: str) -> None:
     assert item is not None
     assert item["url"] is None
     assert item["artists"][0]["url"] is None
-    assert item["album"] is not None and item["album"]["url"] is None
+    assert item["album"] is not None
+    assert item["album"]["url"] is None
 
 
 @pytest.mark.parametrize(
@@ -374,7 +377,8 @@ def test_hostile_image_urls_become_null(url: str) -> None:
     item = normalise(200, reply, FETCHED_AT)["item"]
 
     assert safe_image_url(url) is None
-    assert item is not None and item["image"] is None
+    assert item is not None
+    assert item["image"] is None
 
 
 @pytest.mark.parametrize(
@@ -473,7 +477,8 @@ def test_an_unreadable_duration_is_zero_with_no_progress(duration: object) -> No
 
     answer = normalise(200, reply, FETCHED_AT)
 
-    assert answer["item"] is not None and answer["item"]["title"] == "Song"
+    assert answer["item"] is not None
+    assert answer["item"]["title"] == "Song"
     assert answer["item"]["duration_ms"] == 0
     assert answer["progress_ms"] is None
 
@@ -491,7 +496,8 @@ def test_durations_as_spotify_sent_them_are_read(duration: object, expected: int
 
     answer = normalise(200, reply, FETCHED_AT)
 
-    assert answer["item"] is not None and answer["item"]["duration_ms"] == expected
+    assert answer["item"] is not None
+    assert answer["item"]["duration_ms"] == expected
     assert answer["progress_ms"] == 42_000
 
 
@@ -501,7 +507,8 @@ def test_a_blank_title_is_no_title(title: str) -> None:
 
     item = normalise(200, reply, FETCHED_AT)["item"]
 
-    assert item is not None and item["title"] == ""
+    assert item is not None
+    assert item["title"] == ""
     assert item["artists"][0]["name"] == "Artist"
 
 
@@ -524,7 +531,8 @@ def test_long_titles_and_names_are_capped_with_an_ellipsis() -> None:
 
     assert item is not None
     for text in (item["title"], item["artists"][0]["name"], item["album"]["name"]):  # type: ignore[index]
-        assert len(text) == MAX_TEXT and text == "x" * (MAX_TEXT - 1) + "\u2026"
+        assert len(text) == MAX_TEXT
+        assert text == "x" * (MAX_TEXT - 1) + "\u2026"
 
 
 def test_a_title_at_the_cap_is_unchanged() -> None:
@@ -532,7 +540,8 @@ def test_a_title_at_the_cap_is_unchanged() -> None:
 
     item = normalise(200, payloads.currently_playing(payloads.track(title)), FETCHED_AT)["item"]
 
-    assert item is not None and item["title"] == title
+    assert item is not None
+    assert item["title"] == title
 
 
 def test_long_episode_bylines_are_capped() -> None:
@@ -544,7 +553,8 @@ def test_long_episode_bylines_are_capped() -> None:
     assert item is not None
     assert len(item["title"]) == MAX_TEXT
     assert len(item["artists"][0]["name"]) == MAX_TEXT
-    assert item["album"] is not None and len(item["album"]["name"]) == MAX_TEXT
+    assert item["album"] is not None
+    assert len(item["album"]["name"]) == MAX_TEXT
 
 
 def test_the_artist_list_is_capped() -> None:
@@ -565,12 +575,15 @@ def test_every_shape_spotify_has_sent_gives_the_item(reply: dict[str, Any]) -> N
 
     item = answer["item"]
     assert item is not None
-    assert item["title"] and item["artists"]
+    assert item["title"]
+    assert item["artists"]
     assert answer["status"] == ("playing" if reply["is_playing"] else "paused")
     if item["is_local"]:
-        assert item["image"] is None and item["duration_ms"] == 127_000
+        assert item["image"] is None
+        assert item["duration_ms"] == 127_000
     else:
-        assert item["url"] is not None and item["image"] is not None
+        assert item["url"] is not None
+        assert item["image"] is not None
     if item["duration_ms"] == 0:
         assert answer["progress_ms"] is None
     else:
@@ -596,10 +609,13 @@ def test_integral_floats_read_as_integers() -> None:
     answer = normalise(200, reply, FETCHED_AT)
 
     assert answer["item"] is not None
-    assert type(answer["item"]["duration_ms"]) is int and answer["item"]["duration_ms"] == 204_053
-    assert type(answer["progress_ms"]) is int and answer["progress_ms"] == 42_000
+    assert type(answer["item"]["duration_ms"]) is int
+    assert answer["item"]["duration_ms"] == 204_053
+    assert type(answer["progress_ms"]) is int
+    assert answer["progress_ms"] == 42_000
     image = answer["item"]["image"]
-    assert image is not None and (type(image["width"]), image["height"]) == (int, 58)
+    assert image is not None
+    assert (type(image["width"]), image["height"]) == (int, 58)
 
 
 @pytest.mark.parametrize(("flag", "is_playing"), [(True, True), (True, False), ("true", True),
@@ -618,7 +634,8 @@ def test_a_session_not_marked_private_shows_the_track(flag: object) -> None:
 
     item = normalise(200, reply, FETCHED_AT)["item"]
 
-    assert item is not None and item["title"] == "Song"
+    assert item is not None
+    assert item["title"] == "Song"
 
 
 @pytest.mark.parametrize("huge", [1e300, 2**53 + 1, -(2**60)])
@@ -629,5 +646,6 @@ def test_numbers_beyond_what_a_browser_reads_exactly_are_unreadable(huge: object
 
     answer = normalise(200, reply, FETCHED_AT)
 
-    assert answer["item"] is not None and answer["item"]["duration_ms"] == 0
+    assert answer["item"] is not None
+    assert answer["item"]["duration_ms"] == 0
     assert answer["progress_ms"] is None

@@ -1,7 +1,7 @@
 """Whatever Spotify sends, the normaliser answers in the documented shape or raises NormaliseError.
 
 Arbitrary JSON and random damage to valid replies go through `normalise`; the answer's links and
-images must pass the allow-lists and its types must match DESIGN.md.
+images must pass the allow-lists and its types must match docs/json-api.md.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def assert_allowed_link(url: object) -> None:
 
 
 def assert_item_shape(item: object) -> int:
-    """Checks one item against DESIGN.md and returns its duration."""
+    """Checks one item against docs/json-api.md and returns its duration."""
     assert isinstance(item, dict)
     assert set(item) == {
         "type",
@@ -90,7 +90,8 @@ def assert_item_shape(item: object) -> int:
     assert_allowed_link(item["url"])
     assert isinstance(item["artists"], list)
     for artist in item["artists"]:
-        assert set(artist) == {"name", "url"} and type(artist["name"]) is str
+        assert set(artist) == {"name", "url"}
+        assert type(artist["name"]) is str
         assert_allowed_link(artist["url"])
     album = item["album"]
     assert album is None or (set(album) == {"name", "url"} and type(album["name"]) is str)
@@ -105,11 +106,13 @@ def assert_item_shape(item: object) -> int:
         assert safe_image_url(image["url"]) == image["url"]
         for size in (image["width"], image["height"]):
             assert size is None or (type(size) is int and size > 0)
-    assert type(item["duration_ms"]) is int and item["duration_ms"] >= 0
+    assert type(item["duration_ms"]) is int
+    assert item["duration_ms"] >= 0
     assert type(item["explicit"]) is bool
     assert type(item["is_local"]) is bool
     if item["is_local"]:
-        assert item["url"] is None and item["image"] is None
+        assert item["url"] is None
+        assert item["image"] is None
     return item["duration_ms"]
 
 

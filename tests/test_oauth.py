@@ -78,7 +78,8 @@ def test_bad_scopes_are_named_in_one_sentence(given: list[str], named: str) -> N
     with pytest.raises(oauth.UsageError) as raised:
         oauth.parse_scopes(given)
     message = str(raised.value)
-    assert named in message and "--scopes" in message
+    assert named in message
+    assert "--scopes" in message
     assert "\n" not in message
 
 
@@ -139,7 +140,8 @@ def test_error_sentences_say_what_to_do() -> None:
     }
     for sentence, fix in cases.items():
         assert fix in sentence
-        assert sentence.endswith(".") and "\n" not in sentence
+        assert sentence.endswith(".")
+        assert "\n" not in sentence
     help_text = oauth.redirect_help(redirect)
     assert redirect in help_text
     assert "INVALID_CLIENT: Invalid redirect URI" in help_text

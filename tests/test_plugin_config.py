@@ -94,7 +94,8 @@ def test_an_endpoint_as_proxy_url_is_cut_to_the_base_with_a_warning(given: str) 
 
     assert failed == []
     assert config.proxy_url == "https://p.example/base"
-    assert len(warnings) == 1 and warnings[0][0] == "proxy_url"
+    assert len(warnings) == 1
+    assert warnings[0][0] == "proxy_url"
     assert "proxy_url is the proxy's base URL" in warnings[0][1]
     assert "so 'https://p.example/base' is used." in warnings[0][1]
 

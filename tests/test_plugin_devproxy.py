@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,8 @@ def test_no_credentials_means_demo(tmp_path: Path) -> None:
 
     settings, problems = dev_settings(env, env_file=None)
 
-    assert settings.demo and problems == []
+    assert settings.demo
+    assert problems == []
 
 
 def test_a_client_id_alone_is_not_an_account_and_says_how_to_log_in(tmp_path: Path) -> None:
@@ -91,7 +93,8 @@ def test_client_id_and_refresh_token_mean_the_owners_account(tmp_path: Path) -> 
 
     settings, problems = dev_settings(env, env_file=None)
 
-    assert not settings.demo and problems == []
+    assert not settings.demo
+    assert problems == []
     assert settings.client_id == CLIENT_ID
 
 
@@ -114,7 +117,8 @@ def test_broken_settings_fall_back_to_demo_with_their_sentences(tmp_path: Path) 
     settings, problems = dev_settings(env, env_file=None)
 
     assert settings.demo
-    assert len(problems) == 1 and "SPOTIFY_CLIENT_ID does not look like" in problems[0]
+    assert len(problems) == 1
+    assert "SPOTIFY_CLIENT_ID does not look like" in problems[0]
     assert "secret-seed" not in problems[0]
 
 
@@ -125,7 +129,8 @@ def test_an_unreadable_dotenv_falls_back_to_demo_with_its_sentence(tmp_path: Pat
     settings, problems = dev_settings({}, env_file=env_file)
 
     assert settings.demo
-    assert len(problems) == 1 and "not UTF-8" in problems[0]
+    assert len(problems) == 1
+    assert "not UTF-8" in problems[0]
 
 
 def test_serve_origins_cover_both_loopback_names() -> None:
@@ -160,7 +165,7 @@ def test_the_dev_proxy_serves_demo_json_and_stops() -> None:
         assert answer["status"] in {"playing", "paused", "idle"}
     finally:
         proxy.stop()
-    with pytest.raises(OSError):
+    with pytest.raises(urllib.error.URLError, match="Connection refused"):
         urllib.request.urlopen(f"{proxy.url}/healthz", timeout=2)
 
 

@@ -74,7 +74,8 @@ def test_the_built_pages_have_the_widget_in_the_footer_and_the_blocks(tmp_path: 
         assert page.widgets[0].attributes == {"proxy-url": "https://proxy.blog.test"}
         assert in_footer(page.widgets[0], "material"), page.widgets[0].ancestors
         scripts = [s for s in page.scripts if (s["src"] or "").endswith("spotify-now-playing.js")]
-        assert len(scripts) == 1 and "defer" in scripts[0], path
+        assert len(scripts) == 1, path
+        assert "defer" in scripts[0], path
     home = (site_dir / "index.html").read_text(encoding="utf-8")
     assert (
         '<spotify-top-tracks limit="10" proxy-url="https://proxy.blog.test" range="short_term">'

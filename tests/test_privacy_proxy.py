@@ -84,7 +84,9 @@ async def test_hidden_items_leave_no_trace_on_any_endpoint(
     client = await start_proxy(with_privacy(owner, **controls))
     answers = await everything(client)
     now = answers["now"]
-    assert now["status"] == "idle" and now["item"] is None and now["last_played"] is None
+    assert now["status"] == "idle"
+    assert now["item"] is None
+    assert now["last_played"] is None
     assert answers["/v1/recently-played"]["items"] == []
     if item["type"] == "track":
         assert answers["/v1/top/tracks"]["items"] == []
@@ -125,7 +127,8 @@ async def test_quiet_hours_in_the_owners_zone(
     assert (quiet["status"], quiet["item"], quiet["last_played"]) == ("idle", None, None)
     clock.advance(3600)
     awake = await (await client.get("/v1/now-playing")).json()
-    assert awake["status"] == "playing" and awake["item"]["title"] == "Song"
+    assert awake["status"] == "playing"
+    assert awake["item"]["title"] == "Song"
 
 
 async def test_the_delay_buffer_shows_the_past_never_the_present(

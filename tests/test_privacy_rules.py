@@ -104,7 +104,8 @@ def test_quiet_hours_in_the_configured_zone(
 def test_private_empties_everything() -> None:
     answer = playing(payloads.track())
     filtered = rules().now_playing(answer, NOW, private=True)
-    assert idle_part(filtered) == IDLE and filtered["last_played"] is None
+    assert idle_part(filtered) == IDLE
+    assert filtered["last_played"] is None
     recent = recently_played(200, payloads.recently_played(payloads.track()), 1)
     assert rules().items(dict(recent), 10, private=True)["items"] == []
 

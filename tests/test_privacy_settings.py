@@ -36,11 +36,14 @@ def test_every_control_is_read() -> None:
             "SPOTIFY_PROXY_RECENT_TTL": "10",
         }
     ).privacy
-    assert privacy.hide_explicit and privacy.hide_episodes and privacy.hide_paused
+    assert privacy.hide_explicit
+    assert privacy.hide_episodes
+    assert privacy.hide_paused
     assert privacy.quiet_hours == ((1380, 420), (750, 780))
     assert privacy.timezone == "Europe/Berlin"
     assert privacy.block == {"track:4uLU6hMCjMI75M1A2tKUQC", "artist:0OdUWJ0sBjDrqHygGUXeCF"}
-    assert privacy.delay_minutes == 5 and not privacy.private
+    assert privacy.delay_minutes == 5
+    assert not privacy.private
     assert len(privacy.active()) == 6
 
 
@@ -66,7 +69,9 @@ def test_a_bad_value_is_one_sentence_naming_the_variable(name: str, value: str, 
     with pytest.raises(SettingsError) as caught:
         load_settings({**BASE, name: value})
     (problem,) = caught.value.problems
-    assert problem.startswith(name) and words in problem and problem.endswith(".")
+    assert problem.startswith(name)
+    assert words in problem
+    assert problem.endswith(".")
     assert "\n" not in problem
 
 

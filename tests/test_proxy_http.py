@@ -54,7 +54,9 @@ async def test_now_playing_headers_and_compact_body(
     cache_control = response.headers["Cache-Control"]
     assert cache_control.startswith("public, max-age=5")
     assert "Origin" in response.headers["Vary"]
-    assert b": " not in body and b", " not in body and b"\n" not in body
+    assert b": " not in body
+    assert b", " not in body
+    assert b"\n" not in body
     data = json.loads(body)
     assert set(data) == {"status", "item", "progress_ms", "fetched_at", "stale", "last_played"}
     assert data["status"] == "playing"
@@ -86,7 +88,8 @@ async def test_etag_and_304(
     client = await start_proxy(owner_settings, clock)
     first = await client.get("/v1/now-playing")
     etag = first.headers["ETag"]
-    assert etag.startswith('"') and not etag.startswith("W/")
+    assert etag.startswith('"')
+    assert not etag.startswith("W/")
 
     again = await client.get("/v1/now-playing", headers={"If-None-Match": etag})
     assert again.status == 304

@@ -84,7 +84,9 @@ async def test_a_malformed_request_is_one_debug_line_without_traceback(
     records = [r for r in caplog.records if r.name.startswith(("aiohttp", "proxy"))]
     assert [(r.name, r.levelno) for r in records] == [("proxy.web.protocol", logging.DEBUG)]
     line = records[0].getMessage()
-    assert records[0].exc_info is None and "\n" not in line and len(line) < 200
+    assert records[0].exc_info is None
+    assert "\n" not in line
+    assert len(line) < 200
     assert line.startswith("Refused a malformed request: ")
 
 
@@ -102,7 +104,8 @@ async def test_what_the_parser_lets_through_is_refused_in_json(
     assert b"\r\nX-Content-Type-Options: nosniff\r\n" in head
     assert b"\r\nContent-Type: application/json" in head
     error = json.loads(body)["error"]
-    assert isinstance(error, str) and error.endswith(".")
+    assert isinstance(error, str)
+    assert error.endswith(".")
     assert [r.levelno for r in caplog.records if r.name.startswith("proxy")] == [logging.DEBUG]
 
 
@@ -126,5 +129,6 @@ def test_the_owners_log_stays_quiet_under_malformed_requests(tmp_path: Path) -> 
         _, stderr = process.communicate(timeout=10)
     assert all(status_line(a).endswith(b" 400 Bad Request") for a in answers)
     assert "Traceback" not in stderr
-    assert "ERROR" not in stderr and "WARNING" not in stderr
+    assert "ERROR" not in stderr
+    assert "WARNING" not in stderr
     assert len(stderr.splitlines()) == 1  # "Serving the demo session on ..."

@@ -33,7 +33,8 @@ async def test_a_private_session_is_idle_with_one_call_per_ttl(
     clock.advance(owner_settings.cache_ttl)
     shared = await (await client.get("/v1/now-playing")).json()
 
-    assert private["status"] == "idle" and private["item"] is None
+    assert private["status"] == "idle"
+    assert private["item"] is None
     assert private["last_played"] is None
     assert shared["item"]["title"] == "Shared"
     assert shared["last_played"]["title"] == "Shared"
@@ -52,7 +53,8 @@ async def test_the_playback_state_still_shows_episodes(
 
     answer = await (await client.get("/v1/now-playing")).json()
 
-    assert answer["item"]["type"] == "episode" and answer["item"]["title"] == "Talk"
+    assert answer["item"]["type"] == "episode"
+    assert answer["item"]["title"] == "Talk"
 
 
 @pytest.mark.parametrize("playback", [Reply(204), Reply(200, payloads.player(None, kind="ad"))])

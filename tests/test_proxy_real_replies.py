@@ -21,5 +21,6 @@ async def test_real_reply_shapes_are_live_answers(
         answer = await (await client.get("/v1/now-playing")).json()
 
         assert answer["stale"] is False, name
-        assert answer["item"] is not None and answer["item"]["title"] == reply["item"]["name"], name
+        assert answer["item"] is not None, name
+        assert answer["item"]["title"] == reply["item"]["name"], name
         assert isinstance(answer["item"]["duration_ms"], int), name

@@ -37,7 +37,8 @@ async def test_an_expiry_after_a_burst_of_401s_refreshes_once(
     clock.advance(owner_settings.cache_ttl)
     data = await (await client.get("/v1/now-playing")).json()
 
-    assert data["stale"] is False and data["item"]["title"] == "Healthy"
+    assert data["stale"] is False
+    assert data["item"]["title"] == "Healthy"
     assert fake_spotify.token_calls == calls + 1
     assert (await client.get("/readyz")).status == 200
 
@@ -81,7 +82,8 @@ async def test_an_api_redirect_is_not_followed(
     assert response.status == 503  # no answer at all yet
     assert reached == []  # the access token never went to the other server
     problem = ready["upstream_problem"]
-    assert "redirect" in problem and "SPOTIFY_API_URL" in problem
+    assert "redirect" in problem
+    assert "SPOTIFY_API_URL" in problem
 
 
 async def test_a_zero_expires_in_does_not_make_readyz_a_token_call(

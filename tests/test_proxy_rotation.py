@@ -44,7 +44,8 @@ async def test_rotation_is_persisted_and_reused_after_a_restart(
         assert await rotating(start_proxy, clock, settings) == 200
         assert fake.last_token_form["refresh_token"] == stored.refresh_token
         again = read_store(store_path)
-        assert again is not None and again.refresh_token in fake.refresh_tokens
+        assert again is not None
+        assert again.refresh_token in fake.refresh_tokens
 
 
 async def test_a_changed_seed_wins_over_the_store(
@@ -105,4 +106,5 @@ async def test_an_unwritable_store_keeps_the_rotated_token_in_memory_and_says_so
     assert fake.token_calls == 2
     errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     assert len(errors) == 2  # once per rotation, each one news
-    assert "cannot be written" in errors[0] and "mkdocs-spotify login" in errors[0]
+    assert "cannot be written" in errors[0]
+    assert "mkdocs-spotify login" in errors[0]

@@ -147,7 +147,8 @@ async def test_the_proxy_stays_live_through_spotifys_faults(
         ready_body = await ready.text()
         known_secrets = fake.secrets_in_play()
 
-    assert seen and seen[0].status == 200
+    assert seen
+    assert seen[0].status == 200
     assert {s.status for s in seen} == {200}, "an error reached a visitor"
     for phase in plan:
         mine = [s for s in seen if s.phase == phase.name]

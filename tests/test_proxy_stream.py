@@ -79,7 +79,8 @@ async def test_a_reader_gets_the_whole_answer_at_once_with_the_stream_headers(
     assert event.event == "now-playing"
     assert event.json() == await got.json()
     assert event.id == got.headers["ETag"]
-    assert event.retry is not None and 1000 <= event.retry <= 10_000
+    assert event.retry is not None
+    assert 1000 <= event.retry <= 10_000
 
 
 async def test_cors_on_the_stream_is_the_same_as_on_the_get(

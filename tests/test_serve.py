@@ -143,7 +143,8 @@ def test_serve_runs_one_demo_dev_proxy_that_survives_rebuilds_and_stops(tmp_path
         assert headers["Access-Control-Allow-Origin"] == origin
         answer = json.loads(body)
         assert answer["status"] in {"playing", "paused", "idle"}
-        assert "item" in answer and "last_played" in answer
+        assert "item" in answer
+        assert "last_played" in answer
 
         # A change in docs/ rebuilds with a fresh config; the same dev proxy carries on.
         page = site.docs_dir / "index.md"

@@ -55,7 +55,8 @@ def test_every_variable_is_read() -> None:
         port=9000,
     )
     assert not settings.is_public_client
-    assert settings.authorized_at is not None and settings.authorized_at.hour == 10
+    assert settings.authorized_at is not None
+    assert settings.authorized_at.hour == 10
     assert settings.token_store == Path("~/tok.json").expanduser()
     assert settings.accounts_url == "http://127.0.0.1:9"
     assert settings.api_url == "http://127.0.0.1:9/v1"

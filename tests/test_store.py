@@ -75,7 +75,8 @@ def test_an_unusable_store_is_one_sentence_without_the_token(tmp_path: Path, tex
     message = str(caught.value)
     assert "mkdocs-spotify login" in message
     assert "\n" not in message
-    assert caught.value.__cause__ is None and caught.value.__suppress_context__
+    assert caught.value.__cause__ is None
+    assert caught.value.__suppress_context__
 
 
 def test_an_unreadable_store_says_what_to_fix(tmp_path: Path) -> None:
@@ -113,9 +114,11 @@ def test_a_damaged_store_is_one_sentence_fast(tmp_path: Path, kind: str) -> None
         read_store(path)  # a FIFO must not wait for a writer; /dev/zero must not fill memory
     assert time.monotonic() - started < 2
     message = str(caught.value)
-    assert "\n" not in message and "mkdocs-spotify login" in message
+    assert "\n" not in message
+    assert "mkdocs-spotify login" in message
     error = caught.value
-    assert error.__cause__ is None and (error.__context__ is None or error.__suppress_context__)
+    assert error.__cause__ is None
+    assert error.__context__ is None or error.__suppress_context__
 
 
 def test_a_symlinked_store_is_written_through_to_its_target(tmp_path: Path) -> None:
@@ -171,7 +174,8 @@ def test_a_writer_killed_midway_leaves_a_whole_file(tmp_path: Path) -> None:
     leftovers = [p for p in os.listdir(tmp_path) if p != "token.json"]
     # A kill between mkstemp and rename can leave a private temp file, never a broken store.
     for name in leftovers:
-        assert name.startswith(".token-") and store_mode(tmp_path / name) == 0o600
+        assert name.startswith(".token-")
+        assert store_mode(tmp_path / name) == 0o600
 
 
 @pytest.mark.parametrize("kind", ["fifo", "device"])
@@ -189,4 +193,5 @@ def test_the_proxy_refuses_a_damaged_store_at_start_up_without_hanging(
         timeout=30,  # a FIFO opened for reading would wait for a writer forever
     )
     assert result.returncode == 2
-    assert "not a regular file" in result.stderr and "Traceback" not in result.stderr
+    assert "not a regular file" in result.stderr
+    assert "Traceback" not in result.stderr

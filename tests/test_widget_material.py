@@ -16,6 +16,7 @@ import pytest
 from playwright.sync_api import Browser
 
 from tests.sites import build_site
+from tests.test_widget_themes import CARD, tint
 from tests.widget_pages import Answer, Tab, WidgetServer, now_playing, open_tab, track_item
 
 pytestmark = pytest.mark.browser
@@ -53,21 +54,30 @@ def tab(browser: Browser) -> Iterator[Tab]:
     tab.page.context.close()
 
 
-def wait_for_hits(server: WidgetServer, tab: Tab, expected: int) -> None:
+def wait_for_streams(server: WidgetServer, tab: Tab, opened: int) -> None:
+    """Wait until `opened` streams were opened so far and exactly one is open now."""
     deadline = time.monotonic() + 5
-    while len(server.hits) < expected and time.monotonic() < deadline:
+    while (server.streams_opened, server.streams_open) != (opened, 1):
+        assert time.monotonic() < deadline, (server.streams_opened, server.streams_open)
         tab.page.wait_for_timeout(20)
-    tab.page.wait_for_timeout(150)
-    assert len(server.hits) == expected
+
+
+def pushed_without_fetching(server: WidgetServer, tab: Tab) -> None:
+    """A new answer reaches the page by the one open stream, with no fetch."""
+    server.hits.clear()
+    server.answer = Answer(body=now_playing(track_item("Pushed Song")))
+    tab.page.locator("spotify-now-playing .snp-title", has_text="Pushed Song").wait_for()
+    assert server.hits == []
+    assert server.streams_open == 1
 
 
 def test_instant_navigation_leaves_exactly_one_live_widget(
     footer_site: WidgetServer, tab: Tab
 ) -> None:
     footer_site.answer = Answer(body=now_playing(track_item(duration_ms=600000), progress_ms=0))
-    tab.page.clock.install()
     tab.page.goto(footer_site.url("/site/"))
     tab.wait_for_state("playing")
+    wait_for_streams(footer_site, tab, opened=1)
     tab.page.evaluate("window.__sameDocument = true")
 
     footer_site.answer = Answer(body=now_playing(track_item("After Navigation")))
@@ -77,10 +87,9 @@ def test_instant_navigation_leaves_exactly_one_live_widget(
     assert tab.page.evaluate("window.__sameDocument") is True  # Material swapped the page in place
     assert tab.page.locator("spotify-now-playing").count() == 1
 
-    # Only the live widget keeps fetching: the removed one's timers are gone.
-    footer_site.hits.clear()
-    tab.page.clock.run_for(31000)
-    wait_for_hits(footer_site, tab, 1)
+    # The removed widget closed its stream: one stream per page, the new widget's.
+    wait_for_streams(footer_site, tab, opened=2)
+    pushed_without_fetching(footer_site, tab)
     assert tab.problems == []
 
 
@@ -101,20 +110,28 @@ def test_the_footer_widget_follows_materials_palette(footer_site: WidgetServer, 
     tab.wait_for_state("playing")
     widget = tab.page.locator(".md-footer spotify-now-playing")
 
+    def colours() -> list[str]:
+        title = widget.locator(".snp-title").evaluate("el => getComputedStyle(el).color")
+        return [widget.evaluate("el => getComputedStyle(el).color"), title]
+
     def footer_colours() -> list[str]:
         return [
             widget.evaluate(RESOLVE, "--md-footer-fg-color--light"),
-            widget.evaluate(RESOLVE, "--md-footer-bg-color"),
+            widget.evaluate(RESOLVE, "--md-footer-fg-color"),
         ]
 
-    light = widget.evaluate(COLOURS)
-    assert light == footer_colours()
+    def footer_background() -> str:
+        return str(widget.evaluate(RESOLVE, "--md-footer-bg-color"))
+
+    light_footer = footer_background()
+    assert colours() == footer_colours()
+    assert tint(widget.evaluate(CARD)) == "light"  # a light touch on the dark footer
 
     tab.page.locator("label[title='Dark mode']").click()
     tab.page.wait_for_selector("body[data-md-color-scheme=slate]")
-    dark = widget.evaluate(COLOURS)
-    assert dark == footer_colours()
-    assert dark != light
+    assert footer_background() != light_footer
+    assert colours() == footer_colours()
+    assert tint(widget.evaluate(CARD)) == "light"
     assert tab.problems == []
 
 
@@ -135,7 +152,6 @@ def test_a_placed_widget_follows_the_palette_and_instant_navigation(
     placed_site: WidgetServer, tab: Tab
 ) -> None:
     placed_site.answer = Answer(body=now_playing(track_item(duration_ms=600000), progress_ms=0))
-    tab.page.clock.install()
     tab.page.goto(placed_site.url("/site/"))
     tab.wait_for_state("playing")
     widget = tab.page.locator(".md-content > spotify-now-playing")
@@ -154,8 +170,6 @@ def test_a_placed_widget_follows_the_palette_and_instant_navigation(
     widget.wait_for(timeout=5000)
     assert tab.page.locator("spotify-now-playing").count() == 1
     tab.wait_for_state("playing")
-
-    placed_site.hits.clear()
-    tab.page.clock.run_for(31000)
-    wait_for_hits(placed_site, tab, 1)
+    wait_for_streams(placed_site, tab, opened=placed_site.streams_opened)
+    pushed_without_fetching(placed_site, tab)
     assert tab.problems == []

@@ -53,7 +53,8 @@ def test_a_strict_csp_page_renders_the_widget_without_violations(browser: Browse
 
 def test_no_layout_shift_when_data_arrives_late(browser: Browser) -> None:
     with WidgetServer().running() as server:
-        server.answer = Answer(body=now_playing(track_item()), delay=0.6)
+        # Late enough that the page is measured first, even on a busy machine.
+        server.answer = Answer(body=now_playing(track_item()), delay=2.5)
         tab = open_observed(browser)
         tab.page.goto(server.url("/"))
         below = tab.page.locator("#below")

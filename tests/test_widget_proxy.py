@@ -5,6 +5,7 @@ The page and the proxy are on different origins, as in production, so CORS is ex
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -49,7 +50,12 @@ def tab(browser: Browser) -> Iterator[Tab]:
 
 
 def point_at(page_server: WidgetServer, proxy_url: str) -> None:
-    page_server.attributes = {"proxy-url": proxy_url, "min-interval": "1", "max-interval": "2"}
+    page_server.attributes = {
+        "proxy-url": proxy_url,
+        "min-interval": "2",
+        "max-interval": "4",
+        "live": "off",
+    }
 
 
 def test_a_spotify_track_renders_through_the_proxy(
@@ -100,7 +106,8 @@ def test_hostile_spotify_metadata_stays_text_and_links_stay_on_spotify(
         assert widget.locator("#injected").count() == 0
         assert widget.locator("img").count() == 0
         hrefs = widget.locator("a").evaluate_all("links => links.map(a => a.href)")
-        assert hrefs and all(href.startswith("https://open.spotify.com/") for href in hrefs)
+        assert hrefs
+        assert all(href.startswith("https://open.spotify.com/") for href in hrefs)
         assert tab.page.evaluate("window.pwned") is None
         assert tab.problems == []
 
@@ -113,4 +120,36 @@ def test_the_demo_proxy_feeds_the_widget(page_server: WidgetServer, tab: Tab) ->
         tab.page.wait_for_selector("spotify-now-playing[data-state]")
         state = tab.page.locator("spotify-now-playing").get_attribute("data-state")
         assert state in ("playing", "paused", "last", "idle")
+        assert tab.problems == []
+
+
+def test_the_widget_listens_to_the_real_proxys_stream(
+    fake: FakeSpotify, page_server: WidgetServer, tab: Tab, tmp_path: Path
+) -> None:
+    fake.player = Reply(200, payloads.currently_playing(payloads.track("Karma Police")))
+    requests: list[str] = []
+    tab.page.on("request", lambda request: requests.append(request.url))
+    settings = owner_settings(fake, page_server, tmp_path / "t.json")
+    with serving(create_app(settings)) as proxy:
+        page_server.attributes = {"proxy-url": proxy}  # live: the stream after the first fetch
+        tab.page.goto(page_server.url("/"))
+        tab.wait_for_state("playing")
+        stream = f"{proxy}/v1/now-playing/stream"
+        # The one white-box peek: nothing visible says that the stream is open.
+        tab.page.wait_for_function(
+            "document.querySelector('spotify-now-playing')._stream?.readyState === EventSource.OPEN"
+        )
+
+        # A skip on Spotify reaches the page by the stream, within the cache TTL and a second.
+        fake.player = Reply(
+            200, payloads.currently_playing(payloads.track("Lucky", track_id="1" * 22))
+        )
+        started = time.monotonic()
+        widget = tab.page.locator("spotify-now-playing")
+        widget.locator(".snp-title", has_text="Lucky").wait_for(timeout=5000)
+        took = time.monotonic() - started
+        print(f"a skip at the fake Spotify showed in the page after {took:.2f} s")
+        assert took < settings.cache_ttl + 1
+        assert requests.count(f"{proxy}/v1/now-playing") == 1
+        assert requests.count(stream) == 1
         assert tab.problems == []

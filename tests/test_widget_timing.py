@@ -79,31 +79,6 @@ def test_the_next_fetch_is_timed_to_the_end_of_the_track(server: WidgetServer, t
     settle(server, tab, 2)
 
 
-def test_a_long_track_is_still_checked_for_skips(server: WidgetServer, tab: Tab) -> None:
-    server.answer = Answer(body=now_playing(track_item(duration_ms=600000), progress_ms=0))
-    tab.page.goto(server.url("/"))
-    tab.wait_for_state("playing")
-    settle(server, tab, 1)
-
-    advance(tab, 29)  # half the 60 s heartbeat
-    settle(server, tab, 1)
-    advance(tab, 2)
-    settle(server, tab, 2)
-
-
-def test_a_paused_player_is_polled_on_the_slow_heartbeat(server: WidgetServer, tab: Tab) -> None:
-    server.attributes["max-interval"] = "40"
-    server.answer = Answer(body=now_playing(track_item(), status="paused"))
-    tab.page.goto(server.url("/"))
-    tab.wait_for_state("paused")
-    settle(server, tab, 1)
-
-    advance(tab, 39)
-    settle(server, tab, 1)
-    advance(tab, 2)
-    settle(server, tab, 2)
-
-
 def test_a_hidden_tab_stops_fetching_and_resumes_at_once(server: WidgetServer, tab: Tab) -> None:
     server.answer = Answer(body=now_playing(track_item(), status="paused"))
     tab.page.goto(server.url("/"))

@@ -1,9 +1,10 @@
 """A local web server for the widget's browser tests.
 
 It serves a plain test page (one stylesheet, one script, the element), the widget's real asset
-files, a `now-playing` JSON endpoint that the test steers (`server.answer = Answer(...)`), and
-optionally a folder such as a built MkDocs site. It runs on 127.0.0.1 in a background thread so
-synchronous Playwright tests can use it:
+files, a `now-playing` JSON endpoint that the test steers (`server.answer = Answer(...)`), its
+server-sent events stream (`now-playing/stream`: the answer on connect and whenever the test sets a
+new one), and optionally a folder such as a built MkDocs site. It runs on 127.0.0.1 in a
+background thread so synchronous Playwright tests can use it:
 
     with WidgetServer().running() as server:
         server.answer = Answer(body=now_playing(track_item(title="Song")))
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import json
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -40,7 +42,8 @@ PAGE = """<!doctype html>
 <meta name="color-scheme" content="light dark">
 <title>Widget test</title>
 <link rel="stylesheet" href="/assets/spotify/spotify-now-playing.css">
-<script defer src="/assets/spotify/spotify-now-playing.js"></script>
+<script {defer}src="/assets/spotify/spotify-now-playing.js"></script>
+{head}
 </head>
 <body>
 <main><h1>Widget test</h1><p>Some text above the footer.</p></main>
@@ -48,6 +51,7 @@ PAGE = """<!doctype html>
 <spotify-now-playing {attributes}></spotify-now-playing>
 <p id="below">Text below the widget.</p>
 </footer>
+{body}
 </body>
 </html>
 """
@@ -62,7 +66,7 @@ class Answer:
     delay: float = 0.0
 
 
-# --- the proxy's JSON shape (DESIGN.md "HTTP API of the proxy"), for steering the widget ---------
+# --- the proxy's JSON shape (docs/json-api.md), for steering the widget ---------------------------
 
 
 def track_item(
@@ -115,9 +119,12 @@ def now_playing(
     }
 
 
-def page_html(attributes: Mapping[str, str]) -> str:
+def page_html(
+    attributes: Mapping[str, str], *, defer: bool = True, head: str = "", body: str = ""
+) -> str:
+    """The test page; `head` and `body` are extra markup for the end of each."""
     rendered = " ".join(f'{name}="{html.escape(value)}"' for name, value in attributes.items())
-    return PAGE.format(attributes=rendered)
+    return PAGE.format(attributes=rendered, defer="defer " if defer else "", head=head, body=body)
 
 
 @dataclass
@@ -126,10 +133,24 @@ class WidgetServer:
 
     static_dir: Path | None = None
     csp: str | None = None
-    attributes: dict[str, str] = field(default_factory=lambda: {"proxy-url": "/api"})
+    # Polling only unless a test asks for the stream: most tests time fetches with the page clock.
+    attributes: dict[str, str] = field(default_factory=lambda: {"proxy-url": "/api", "live": "off"})
     answer: Answer = field(default_factory=lambda: Answer(body=now_playing(track_item())))
     # Monotonic times of the endpoint's hits, so tests can count fetches over a period.
     hits: list[float] = field(default_factory=list)
+    # Streams opened so far, and how many are open now.
+    streams_opened: int = 0
+    streams_open: int = 0
+    # Set by a test to end every open stream (as a proxy going away would).
+    stream_generation: int = 0
+    # The stream's HTTP status when opened (503: the proxy's stream cap), and whether open
+    # streams stop passing changes on (a buffering reverse proxy).
+    stream_status: int = 200
+    stream_frozen: bool = False
+    # Variants of the page: the script without `defer` (themes that drop it), extra markup.
+    defer: bool = True
+    head: str = ""
+    body: str = ""
     port: int = 0
     _runner: web.AppRunner | None = None
 
@@ -145,6 +166,7 @@ class WidgetServer:
         app.router.add_get("/", self._page)
         app.router.add_get("/assets/spotify/{name}", self._asset)
         app.router.add_get("/api/v1/now-playing", self._now_playing)
+        app.router.add_get("/api/v1/now-playing/stream", self._stream)
         app.router.add_get("/site/{path:.*}", self._static)
         return app
 
@@ -169,7 +191,8 @@ class WidgetServer:
         return response
 
     async def _page(self, request: web.Request) -> web.Response:
-        return web.Response(text=page_html(self.attributes), content_type="text/html")
+        page = page_html(self.attributes, defer=self.defer, head=self.head, body=self.body)
+        return web.Response(text=page, content_type="text/html")
 
     async def _asset(self, request: web.Request) -> web.StreamResponse:
         name = request.match_info["name"]
@@ -186,13 +209,38 @@ class WidgetServer:
             return web.json_response({"error": "unavailable"}, status=answer.status)
         return web.json_response(answer.body)
 
+    async def _stream(self, request: web.Request) -> web.StreamResponse:
+        """The answer as `event: now-playing` on connect and on every change, as the proxy does."""
+        status = self.answer.status if self.answer.status != 200 else self.stream_status
+        if status != 200:
+            return web.json_response({"error": "unavailable"}, status=status)
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await response.prepare(request)
+        self.streams_opened += 1
+        self.streams_open += 1
+        generation = self.stream_generation
+        sent: Answer | None = None
+        try:
+            while generation == self.stream_generation and not _gone(request):
+                if self.answer is not sent and not (sent and self.stream_frozen):
+                    sent = self.answer
+                    if sent.status != 200:
+                        break
+                    data = json.dumps(sent.body)
+                    await response.write(f"event: now-playing\ndata: {data}\n\n".encode())
+                await asyncio.sleep(0.02)
+        finally:
+            self.streams_open -= 1
+        return response
+
     async def start(self) -> None:
         self._runner = web.AppRunner(self.app())
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", self.port)
         await site.start()
         server = site._server
-        assert server is not None and server.sockets  # type: ignore[attr-defined]
+        assert server is not None
+        assert server.sockets  # type: ignore[attr-defined]
         self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
 
     async def stop(self) -> None:
@@ -207,6 +255,11 @@ class WidgetServer:
                 yield self
             finally:
                 asyncio.run_coroutine_threadsafe(self.stop(), loop).result(10)
+
+
+def _gone(request: web.Request) -> bool:
+    """The browser closed the stream (aiohttp does not cancel the handler by itself)."""
+    return request.transport is None or request.transport.is_closing()
 
 
 @contextmanager
@@ -274,7 +327,7 @@ def open_tab(browser: Browser, **context_options: Any) -> Tab:
     page.on("pageerror", lambda error: tab.problems.append(f"pageerror: {error}"))
 
     def count(url: str) -> None:
-        if "/v1/now-playing" in url:
+        if url.endswith("/v1/now-playing"):
             tab.finished += 1
 
     page.on("response", lambda response: count(response.url))
@@ -301,7 +354,8 @@ def serving(app: web.Application) -> Iterator[str]:
             site = web.TCPSite(runner, "127.0.0.1", 0)
             await site.start()
             server = site._server
-            assert server is not None and server.sockets  # type: ignore[attr-defined]
+            assert server is not None
+            assert server.sockets  # type: ignore[attr-defined]
             return f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"  # type: ignore[attr-defined]
 
         base = asyncio.run_coroutine_threadsafe(start(), loop).result(10)

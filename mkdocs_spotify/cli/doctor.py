@@ -149,7 +149,9 @@ async def diagnose(settings: Settings, now: Callable[[], datetime] = _utcnow) ->
             return lines
         refreshed = tokens.chain.last
         held = tokens.chain.credential
-        assert refreshed is not None and held is not None  # access_token() refreshed
+        # access_token() just refreshed, so the chain holds both.
+        assert refreshed is not None
+        assert held is not None
         lines.append(
             checks.refresh_ok(
                 rotated=refreshed.rotated, path=path, persist_error=refreshed.persist_error

@@ -27,7 +27,7 @@ from proxy.web.app import create_app
 
 HOST = "127.0.0.1"
 LOOPBACK_NAMES = ("127.0.0.1", "localhost")
-WILDCARD_HOSTS = ("0.0.0.0", "::")
+WILDCARD_HOSTS = ("0.0.0.0", "::")  # noqa: S104 (recognised in site_url, never bound)
 START_TIMEOUT = 10.0
 STOP_TIMEOUT = 5.0
 

@@ -101,11 +101,12 @@ class Snapshots:
             )
             return None, now
         self.requests += 1
-        request = urllib.request.Request(
+        # proxy_url was checked to be http(s) when the config loaded (no file: or custom URLs).
+        request = urllib.request.Request(  # noqa: S310
             self.base + path, headers={"User-Agent": USER_AGENT, "Accept": "application/json"}
         )
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
                 answer = json.loads(response.read(MAX_ANSWER_BYTES))
         except (OSError, ValueError) as error:
             reason = getattr(error, "reason", None) or type(error).__name__

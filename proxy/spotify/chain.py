@@ -24,8 +24,9 @@ from proxy.spotify.store import StoredToken
 
 log = logging.getLogger(__name__)
 
+# A sentence about a missing token, not a token (S105).
 NO_TOKEN = (
-    "No Spotify refresh token: run `mkdocs-spotify login` (or set SPOTIFY_REFRESH_TOKEN) and "
+    "No Spotify refresh token: run `mkdocs-spotify login` (or set SPOTIFY_REFRESH_TOKEN) and "  # noqa: S105
     "restart the proxy."
 )
 _UNREAD = object()

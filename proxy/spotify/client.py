@@ -26,8 +26,9 @@ log = logging.getLogger(__name__)
 # Only that very token is held back: a 401 on any other token (an ordinary expiry after the
 # burst) refreshes once, and a success with the refused token clears the hold.
 REFUSED_TOKEN_BACKOFF = 300.0
+# A sentence about a refused token, not a token (S105).
 REFUSED_TOKEN = (
-    "Spotify refused a freshly refreshed access token (401): the proxy stops refreshing on 401 "
+    "Spotify refused a freshly refreshed access token (401): the proxy stops refreshing on 401 "  # noqa: S105
     "for five minutes; check that the app still exists in the Spotify dashboard, or run "
     "`mkdocs-spotify login` again"
 )

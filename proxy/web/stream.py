@@ -121,4 +121,5 @@ class StreamHandler(Generic[T]):
 
 
 def _retry() -> int:
-    return random.randint(*RECONNECT_MS)
+    # Spreads reconnections after a restart; nothing secret depends on it.
+    return random.randint(*RECONNECT_MS)  # noqa: S311

@@ -1,0 +1,1 @@
+"""Developer scripts run by the Makefile (`make widget`, `make screenshots`)."""
