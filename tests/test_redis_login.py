@@ -49,7 +49,8 @@ def test_a_login_reaches_every_replica_through_redis(tmp_path: Path) -> None:
             shared = json.loads(client.get("mkdocs-spotify:grant") or b"null")
 
     assert "Saved the grant to Redis at redis://127.0.0.1:" in login.stdout
-    assert status == 200 and body["stale"] is False
+    assert status == 200
+    assert body["stale"] is False
     assert shared["authorized_at"] > old_day.isoformat()
     assert shared["refresh_token"] in fake.refresh_tokens
     assert fake.reuses == 0

@@ -97,13 +97,18 @@ def test_three_replicas_make_one_spotify_call_per_ttl_and_never_spend_a_token_tw
 
     assert calls <= math.ceil(window / TTL) + 1, (calls, window)
     assert calls >= window / TTL / 2, (calls, window)  # and the answers stayed live
-    assert fake.reuses == 0 and fake.invalid_grants == 0 and not fake.revoked
+    assert fake.reuses == 0
+    assert fake.invalid_grants == 0
+    assert not fake.revoked
     assert fake.refreshes >= 100, fake.refreshes
     live = fake.live_token(first)
-    assert stored is not None and live is not None and live.encode() in stored
+    assert stored is not None
+    assert live is not None
+    assert live.encode() in stored
     assert set(answers) == {(200, False)}, answers
     assert set(ready) == {200}, ready
-    assert "invalid_grant" not in logs and "Traceback" not in logs
+    assert "invalid_grant" not in logs
+    assert "Traceback" not in logs
     assert "seeded it from the token store" in logs
 
 
@@ -170,9 +175,13 @@ def test_sigkill_of_the_replica_holding_the_refresh_lease_lets_another_take_over
     assert first_call_after is not None, "no replica refreshed after the kill"
     assert status == 200
     assert first_call_after >= left - 0.3, (first_call_after, left)  # not while leased
-    assert fake.reuses == 0 and fake.invalid_grants == 0 and not fake.revoked
+    assert fake.reuses == 0
+    assert fake.invalid_grants == 0
+    assert not fake.revoked
     live = fake.live_token(first)
-    assert stored is not None and live is not None and live.encode() in stored
+    assert stored is not None
+    assert live is not None
+    assert live.encode() in stored
     assert "Traceback" not in logs
 
 
@@ -223,11 +232,16 @@ def test_redis_restarted_empty_keeps_answers_flowing_and_gets_the_grant_back(
             stored = client.get("test:grant")
 
     assert set(down) == {(200, True)}, down
-    assert ready_status == 503 and "Redis at redis://127.0.0.1" in ready["reason"]
+    assert ready_status == 503
+    assert "Redis at redis://127.0.0.1" in ready["reason"]
     assert calls <= math.ceil(window / TTL) + 1, (calls, window)
-    assert fake.reuses == 0 and fake.invalid_grants == 0 and not fake.revoked
+    assert fake.reuses == 0
+    assert fake.invalid_grants == 0
+    assert not fake.revoked
     live = fake.live_token(first)
-    assert stored is not None and live is not None and live.encode() in stored
+    assert stored is not None
+    assert live is not None
+    assert live.encode() in stored
     assert "wrote back the one this proxy holds" in logs
     assert "Traceback" not in logs
 

@@ -29,7 +29,8 @@ PASSWORD = "s3cret-redis-password"
 )
 def test_redis_urls_are_accepted(url: str) -> None:
     settings = load_settings({"SPOTIFY_CLIENT_ID": CLIENT_ID, "SPOTIFY_PROXY_REDIS_URL": url})
-    assert settings.redis_url == url and settings.redis_prefix == DEFAULT_REDIS_PREFIX
+    assert settings.redis_url == url
+    assert settings.redis_prefix == DEFAULT_REDIS_PREFIX
     assert "pw" not in repr(settings)
 
 
@@ -86,7 +87,8 @@ def test_a_refused_or_missing_password_is_one_sentence_without_the_password(
         wrong = run_proxy(tmp_path, f"redis://:{PASSWORD}-wrong@127.0.0.1:{server.port}/0")
         missing = run_proxy(tmp_path, f"redis://127.0.0.1:{server.port}/0")
     location = f"redis://127.0.0.1:{server.port}/0"
-    assert wrong.returncode == 2 and missing.returncode == 2
+    assert wrong.returncode == 2
+    assert missing.returncode == 2
     assert wrong.stderr.strip().splitlines() == [
         f"mkdocs-spotify proxy: Redis at {location} refused the password in "
         "SPOTIFY_PROXY_REDIS_URL: copy it again (redis://user:password@host:port/0)."

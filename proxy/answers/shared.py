@@ -47,8 +47,8 @@ if wait > 0 then return {-1, wait} end
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return {1, 0} end
 return {0, math.max(0, redis.call('PTTL', KEYS[1]))}
 """
-# Spotify content is kept no longer than needed (docs/architecture.md): a day covers a
-# replica started while Spotify is down.
+# Spotify content is kept no longer than needed (https://developer.spotify.com/terms): a day
+# covers a replica started while Spotify is down.
 ANSWER_SECONDS = 86_400
 # Between attempts to reach Redis again: doubling from one TTL, so a Redis that is back is
 # noticed within seconds, and a dead one costs a connection attempt every few seconds.
