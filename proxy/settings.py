@@ -49,6 +49,10 @@ DEFAULT_STREAM_PING = 15.0
 # A reader whose socket takes no more bytes for this long is dropped (its slot is freed).
 DEFAULT_STREAM_SEND_TIMEOUT = 10.0
 
+# Shared state of several replicas lives under this prefix in Redis (SPOTIFY_PROXY_REDIS_PREFIX).
+DEFAULT_REDIS_PREFIX = "mkdocs-spotify:"
+REDIS_SCHEMES = ("redis", "rediss", "unix")
+
 # Spotify client ids are 32 lowercase hex characters.
 _CLIENT_ID = re.compile(r"^[0-9a-f]{32}$")
 
@@ -82,6 +86,9 @@ class Settings:
     max_streams: int = DEFAULT_MAX_STREAMS
     stream_ping: float = DEFAULT_STREAM_PING
     stream_send_timeout: float = DEFAULT_STREAM_SEND_TIMEOUT
+    # The URL may carry Redis' password: never in a repr or a log line (see `redis_location`).
+    redis_url: str | None = field(default=None, repr=False)
+    redis_prefix: str = DEFAULT_REDIS_PREFIX
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
     demo: bool = False
@@ -244,6 +251,13 @@ def load_settings(
             f"SPOTIFY_PROXY_MAX_STREAMS is {get('SPOTIFY_PROXY_MAX_STREAMS')!r}: set it to a "
             "whole number of live streams such as 10000."
         )
+    redis_url = get("SPOTIFY_PROXY_REDIS_URL")
+    if redis_url is not None and not _is_redis_url(redis_url):
+        problems.append(
+            "SPOTIFY_PROXY_REDIS_URL must be a Redis URL such as redis://127.0.0.1:6379/0, "
+            "rediss://user:password@redis.example.com:6380/0 or unix:///run/redis/redis.sock."
+        )
+    redis_prefix = env.get("SPOTIFY_PROXY_REDIS_PREFIX", DEFAULT_REDIS_PREFIX)
     access_log = (get("SPOTIFY_PROXY_ACCESS_LOG") or "").lower() in {"1", "true", "yes", "on"}
     recent_ttl = _number(
         get("SPOTIFY_PROXY_RECENT_TTL"),
@@ -295,6 +309,8 @@ def load_settings(
         upstream_timeout=upstream_timeout,
         access_log=access_log,
         max_streams=int(max_streams),
+        redis_url=redis_url,
+        redis_prefix=redis_prefix,
         host=host,
         port=port,
         demo=demo,
@@ -325,6 +341,32 @@ def normalise_origin(value: str) -> str | None:
         host = f"[{host}]"
     suffix = f":{port}" if port is not None and port != default_port else ""
     return f"{parts.scheme}://{host}{suffix}"
+
+
+def _is_redis_url(value: str) -> bool:
+    try:
+        parts = urlsplit(value)
+        _ = parts.port
+    except ValueError:
+        return False
+    if parts.scheme == "unix":
+        return bool(parts.path)
+    return parts.scheme in REDIS_SCHEMES and bool(parts.hostname)
+
+
+def redis_location(url: str) -> str:
+    """The URL without user and password, for log lines and messages."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return "the Redis server"
+    if parts.scheme == "unix":
+        return f"unix://{parts.path}"
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{parts.scheme}://{host}{f':{port}' if port else ''}{parts.path}"
 
 
 def _base_url(value: str) -> str:

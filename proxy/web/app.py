@@ -26,6 +26,7 @@ from proxy.answers.list_fetch import Get, demo_get
 from proxy.answers.nowplaying import NowPlaying
 from proxy.answers.privacy import DelayBuffer, NowPlayingStep, Rules, delay_step, privacy_step
 from proxy.answers.private_switch import PrivateSwitch
+from proxy.answers.shared import SharedAnswerCache
 from proxy.answers.upstream import demo_source, normalised
 from proxy.clock import Clock
 from proxy.settings import Settings
@@ -72,14 +73,30 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     if settings.privacy.delay_minutes:
         steps.append(delay_step(DelayBuffer(round(settings.privacy.delay_minutes * 60_000))))
     steps.append(carry_last_played)
-    cache = AnswerCache(
-        normalised(source, clock),
-        render_json,
-        ttl=settings.cache_ttl,
-        wait_timeout=settings.upstream_timeout,
-        clock=clock,
-        steps=steps,
-    )
+    cache: AnswerCache[NowPlaying]
+    if settings.redis_url is not None and not settings.demo:
+        # The fetching replica runs the steps; the others take its answer as it is.
+        cache = SharedAnswerCache(
+            normalised(source, clock),
+            render_json,
+            ttl=settings.cache_ttl,
+            wait_timeout=settings.upstream_timeout,
+            clock=clock,
+            steps=steps,
+            url=settings.redis_url,
+            prefix=settings.redis_prefix,
+            name="now-playing",
+        )
+        app.cleanup_ctx.append(_in_background(_listen_to_replicas))
+    else:
+        cache = AnswerCache(
+            normalised(source, clock),
+            render_json,
+            ttl=settings.cache_ttl,
+            wait_timeout=settings.upstream_timeout,
+            clock=clock,
+            steps=steps,
+        )
     app[CACHE] = cache
     hub = StreamHub(cache, matters, limit=settings.max_streams)
     app[STREAMS] = hub
@@ -139,6 +156,13 @@ def _add_routes(
         resource.add_route("PUT", admin.put)
         resource.add_route("*", admin.method_not_allowed)
     router.add_route("*", "/{tail:.*}", h.not_found)
+
+
+def _listen_to_replicas(app: web.Application) -> Coroutine[Any, Any, None]:
+    """Answers another replica fetched reach this one's cache and streams (pub/sub)."""
+    cache = app[CACHE]
+    assert isinstance(cache, SharedAnswerCache)
+    return cache.listen()
 
 
 async def _close_cache(app: web.Application) -> None:
