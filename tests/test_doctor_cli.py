@@ -89,5 +89,5 @@ def test_ctrl_c_exits_130_with_one_line(tmp_path: Path) -> None:
         doctor.proc.send_signal(signal.SIGINT)
         assert doctor.finish() == 130
     assert doctor.stderr.splitlines() == [
-        "Doctor cancelled (Ctrl-C): run `mkdocs-spotify doctor` again for the checklist."
+        "mkdocs-spotify doctor: cancelled (Ctrl-C): run it again for the checklist."
     ]

@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
         return _run(args)
     except KeyboardInterrupt:
         print(
-            "Doctor cancelled (Ctrl-C): run `mkdocs-spotify doctor` again for the checklist.",
+            "mkdocs-spotify doctor: cancelled (Ctrl-C): run it again for the checklist.",
             file=sys.stderr,
         )
         return EXIT_INTERRUPTED
