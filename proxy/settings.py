@@ -258,7 +258,7 @@ def load_settings(
             "rediss://user:password@redis.example.com:6380/0 or unix:///run/redis/redis.sock."
         )
     redis_prefix = env.get("SPOTIFY_PROXY_REDIS_PREFIX", DEFAULT_REDIS_PREFIX)
-    access_log = (get("SPOTIFY_PROXY_ACCESS_LOG") or "").lower() in {"1", "true", "yes", "on"}
+    access_log = switch_value(get, "SPOTIFY_PROXY_ACCESS_LOG", problems)
     recent_ttl = _number(
         get("SPOTIFY_PROXY_RECENT_TTL"),
         DEFAULT_RECENT_TTL,
@@ -503,17 +503,22 @@ def block_key(value: str) -> str | None:
     return f"{match.group(1)}:{match.group(2)}" if match else None
 
 
+def switch_value(get: Callable[[str], str | None], name: str, problems: list[str]) -> bool:
+    """An on/off setting: 1/true/yes or 0/false/no (any case); anything else adds a sentence."""
+    raw = get(name)
+    if raw is None or raw.lower() in _FALSE:
+        return False
+    if raw.lower() in _TRUE:
+        return True
+    problems.append(f"{name} is {raw!r}: set it to 1, true or yes (or 0, false or no).")
+    return False
+
+
 def load_privacy(get: Callable[[str], str | None], problems: list[str]) -> PrivacySettings:
     """The privacy controls from the environment; each bad value adds one sentence."""
 
     def switch(name: str) -> bool:
-        raw = get(name)
-        if raw is None or raw.lower() in _FALSE:
-            return False
-        if raw.lower() in _TRUE:
-            return True
-        problems.append(f"{name} is {raw!r}: set it to 1, true or yes (or 0, false or no).")
-        return False
+        return switch_value(get, name, problems)
 
     quiet: list[tuple[int, int]] = []
     raw_quiet = get("SPOTIFY_PROXY_QUIET_HOURS")

@@ -202,3 +202,17 @@ def test_a_dotenv_line_that_is_not_key_value_is_a_sentence_naming_the_line(tmp_p
         read_environment({}, env_file)
     (problem,) = error.value.problems
     assert f"The file {env_file}, line 2, is not KEY=value" in problem
+
+
+@pytest.mark.parametrize("value", ["maybe", "on", "enabled"])
+def test_the_access_log_switch_refuses_what_it_cannot_read(value: str) -> None:
+    with pytest.raises(SettingsError) as error:
+        load_settings({"SPOTIFY_PROXY_ACCESS_LOG": value}, demo=True)
+    assert error.value.problems == [
+        f"SPOTIFY_PROXY_ACCESS_LOG is {value!r}: set it to 1, true or yes (or 0, false or no)."
+    ]
+
+
+@pytest.mark.parametrize(("value", "expected"), [("1", True), ("YES", True), ("no", False)])
+def test_the_access_log_switch_reads_the_usual_words(value: str, expected: bool) -> None:
+    assert load_settings({"SPOTIFY_PROXY_ACCESS_LOG": value}, demo=True).access_log is expected
