@@ -27,14 +27,43 @@ def cycle() -> list[NowPlaying]:
     return [answer_at(session, offset) for offset in range(0, CYCLE_MS, STEP_MS)]
 
 
-def test_the_cycle_lasts_three_to_four_minutes() -> None:
-    assert 180_000 <= CYCLE_MS <= 240_000
+def test_the_cycle_lasts_under_two_minutes() -> None:
+    assert 60_000 <= CYCLE_MS <= 120_000
+
+
+def test_any_minute_of_watching_shows_every_state_and_a_change(cycle: list[NowPlaying]) -> None:
+    minute = 60_000 // STEP_MS
+    noticeable = 10_000 // STEP_MS
+    looped = cycle + cycle
+    for start in range(0, len(cycle), 1_000 // STEP_MS):  # a newcomer arriving any second
+        window = looped[start : start + minute]
+        statuses = [answer["status"] for answer in window]
+        for status in ("playing", "paused", "idle"):
+            assert statuses.count(status) >= noticeable, (start * STEP_MS, status)
+        titles = [answer["item"]["title"] if answer["item"] else None for answer in window]
+        changes = [
+            (before, after)
+            for before, after in itertools.pairwise(titles)
+            if before is not None and after is not None and before != after
+        ]
+        assert changes, start * STEP_MS
+
+
+def test_every_state_lasts_long_enough_to_be_seen(cycle: list[NowPlaying]) -> None:
+    runs = [
+        len(list(run))
+        for _, run in itertools.groupby(
+            cycle, key=lambda a: (a["status"], a["item"]["title"] if a["item"] else None)
+        )
+    ]
+
+    assert min(runs) * STEP_MS >= 10_000
 
 
 def test_the_cycle_repeats_forever() -> None:
     session = DemoSession(START_MS)
 
-    for offset in (0, 30_000, 100_000, 160_000, 200_000, 230_000):
+    for offset in (0, 10_000, 20_000, 30_000, 45_000, 60_000, 75_000, 90_000, 100_000):
         later = offset + 5 * CYCLE_MS
         assert answer_at(session, offset) | {"fetched_at": 0} == answer_at(session, later) | {
             "fetched_at": 0
@@ -56,7 +85,7 @@ def test_the_cycle_plays_several_tracks_by_different_artists(cycle: list[NowPlay
     assert any(track["explicit"] for track in tracks.values())
     assert any(len(title) > 60 for title in tracks)
     for track in tracks.values():
-        assert 40_000 <= track["duration_ms"] <= 60_000
+        assert 10_000 <= track["duration_ms"] <= 60_000
 
 
 def test_the_cycle_has_an_episode_credited_to_its_show(cycle: list[NowPlaying]) -> None:
@@ -71,8 +100,12 @@ def test_the_cycle_pauses_with_progress_frozen(cycle: list[NowPlaying]) -> None:
     paused = [answer for answer in cycle if answer["status"] == "paused"]
 
     assert len(paused) * STEP_MS >= 10_000
-    assert len({answer["progress_ms"] for answer in paused}) == 1
     assert all(answer["item"] is not None for answer in paused)
+    progress_by_title: dict[str, set[int | None]] = {}
+    for answer in paused:
+        assert answer["item"] is not None
+        progress_by_title.setdefault(answer["item"]["title"], set()).add(answer["progress_ms"])
+    assert all(len(progress) == 1 for progress in progress_by_title.values())
 
 
 def test_the_cycle_goes_idle_with_a_204() -> None:
@@ -102,7 +135,7 @@ def test_progress_advances_with_time_and_tracks_roll_over(cycle: list[NowPlaying
             if after["item"]["type"] == "track":
                 assert after["progress_ms"] < STEP_MS
             changes += 1
-    assert changes >= 3
+    assert changes >= 2
 
 
 def test_every_moment_normalises_with_links_and_no_images(cycle: list[NowPlaying]) -> None:

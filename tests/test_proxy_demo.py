@@ -35,3 +35,16 @@ async def test_demo_answers_advance_and_are_cached_like_spotify_answers(
     assert cache.calls == 121
     assert len(seen) > 20
     assert {"playing", "paused", "idle"} <= statuses
+
+
+async def test_a_minute_of_the_demo_proxy_shows_playing_paused_and_idle(
+    start_proxy: StartProxy, clock: ManualClock
+) -> None:
+    client = await start_proxy(Settings(demo=True, cache_ttl=5.0), clock)
+
+    statuses = set()
+    for _ in range(12):  # one minute, an answer every cache TTL (as the live stream sends them)
+        statuses.add((await (await client.get("/v1/now-playing")).json())["status"])
+        clock.advance(5)
+
+    assert statuses == {"playing", "paused", "idle"}
