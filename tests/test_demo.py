@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import itertools
-import re
+from urllib.parse import unquote
 
 import pytest
 
-from proxy.answers.demo import CYCLE_MS, DemoSession, fake_id
+from proxy.answers.demo import (
+    CYCLE_MS,
+    DemoSession,
+    demo_recently_played,
+    demo_top,
+    search_url,
+)
 from proxy.answers.nowplaying import NowPlaying, normalise
 
 START_MS = 1_790_000_000_000
 STEP_MS = 250
-SPOTIFY_ID = re.compile(r"[0-9A-Za-z]{22}")
 
 
 def answer_at(session: DemoSession, offset_ms: int) -> NowPlaying:
@@ -138,18 +143,19 @@ def test_progress_advances_with_time_and_tracks_roll_over(cycle: list[NowPlaying
     assert changes >= 2
 
 
-def test_every_moment_normalises_with_links_and_no_images(cycle: list[NowPlaying]) -> None:
+def test_every_moment_normalises_with_search_links_and_no_images(cycle: list[NowPlaying]) -> None:
     statuses = {answer["status"] for answer in cycle}
     assert statuses == {"playing", "paused", "idle"}
     for answer in cycle:
         item = answer["item"]
         if item is None:
             continue
-        assert item["url"] is not None
-        assert SPOTIFY_ID.fullmatch(item["url"].rsplit("/", 1)[1])
-        assert all(artist["url"] for artist in item["artists"])
         assert item["album"] is not None
-        assert item["album"]["url"] is not None
+        # Made-up names have no Spotify ids: every link searches Spotify for the name.
+        assert item["url"] == search_url(item["title"])
+        assert item["album"]["url"] == search_url(item["album"]["name"])
+        for artist in item["artists"]:
+            assert artist["url"] == search_url(artist["name"])
         # Made-up image URLs would render as broken images; the widget shows its placeholder.
         assert item["image"] is None
 
@@ -183,6 +189,23 @@ def test_editing_a_reply_does_not_change_the_session() -> None:
     assert again["item"]["name"] != "changed"  # type: ignore[index]
 
 
-def test_fake_ids_look_like_spotify_ids() -> None:
-    assert SPOTIFY_ID.fullmatch(fake_id("track:Paper Lanterns"))
-    assert fake_id("a") == fake_id("a") != fake_id("b")
+def test_search_links_quote_the_whole_name() -> None:
+    url = search_url("Rust & Neon / B-Sides?")
+
+    assert url.startswith("https://open.spotify.com/search/")
+    assert "/" not in url.removeprefix("https://open.spotify.com/search/")
+    assert unquote(url.rsplit("/", 1)[1]) == "Rust & Neon / B-Sides?"
+
+
+def test_the_demo_lists_carry_no_invented_ids() -> None:
+    replies = [
+        demo_recently_played(START_MS),
+        demo_top("tracks", "short_term"),
+        demo_top("artists", "long_term"),
+    ]
+
+    text = repr(replies)
+    assert "open.spotify.com/track/" not in text
+    assert "open.spotify.com/artist/" not in text
+    assert "spotify:track:" not in text
+    assert text.count("https://open.spotify.com/search/") > 20

@@ -13,38 +13,33 @@ so the session loops over a 52-second scene, told twice with different items (10
 
 Any 60 s of the loop therefore hold playing, paused and idle (each for 12 s or more) and a
 change from one item to the next. Tracks are seconds long, not minutes, so the progress bar
-visibly moves. Every name is made up. Ids are well-formed but invented, and nothing has images:
-made-up i.scdn.co URLs would render as broken images, so the widget shows its placeholder instead.
+visibly moves. Every name is made up, so nothing has a Spotify id: each link opens Spotify's
+search page for the name instead. Nothing has images: made-up i.scdn.co URLs would render as
+broken images, so the widget shows its placeholder instead.
 """
 
 from __future__ import annotations
 
 import copy
-import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from urllib.parse import quote
 
-_BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-_ID_LENGTH = 22
+_SEARCH = "https://open.spotify.com/search/"
 
 
-def fake_id(seed: str) -> str:
-    """A Spotify-shaped id (22 base-62 characters) that is the same for the same seed."""
-    number = int.from_bytes(hashlib.sha256(seed.encode()).digest(), "big")
-    chars = []
-    for _ in range(_ID_LENGTH):
-        number, digit = divmod(number, 62)
-        chars.append(_BASE62[digit])
-    return "".join(chars)
+def search_url(name: str) -> str:
+    """Spotify's search page for `name`: a real page for any text, unlike an invented id."""
+    return _SEARCH + quote(name, safe="")
 
 
 def _link(kind: str, name: str) -> dict[str, object]:
-    spotify_id = fake_id(f"{kind}:{name}")
+    # No id, uri or API href: every one would be invented. The link searches for the name.
     return {
-        "id": spotify_id,
-        "uri": f"spotify:{kind}:{spotify_id}",
-        "href": f"https://api.spotify.com/v1/{kind}s/{spotify_id}",
-        "external_urls": {"spotify": f"https://open.spotify.com/{kind}/{spotify_id}"},
+        "id": None,
+        "uri": None,
+        "href": None,
+        "external_urls": {"spotify": search_url(name)},
         "type": kind,
         "name": name,
     }
