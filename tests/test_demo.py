@@ -13,7 +13,9 @@ from proxy.answers.demo import (
     demo_recently_played,
     demo_top,
     search_url,
+    with_demo_cover,
 )
+from proxy.answers.demo_art import cover_svg
 from proxy.answers.nowplaying import NowPlaying, normalise
 
 START_MS = 1_790_000_000_000
@@ -156,8 +158,40 @@ def test_every_moment_normalises_with_search_links_and_no_images(cycle: list[Now
         assert item["album"]["url"] == search_url(item["album"]["name"])
         for artist in item["artists"]:
             assert artist["url"] == search_url(artist["name"])
-        # Made-up image URLs would render as broken images; the widget shows its placeholder.
+        # The wire has no images (made-up Spotify URLs would be broken); the covers come after.
         assert item["image"] is None
+
+
+def test_every_album_of_the_loop_gets_its_own_cover(cycle: list[NowPlaying]) -> None:
+    covers: dict[str, set[str]] = {}
+    for answer in cycle:
+        covered = with_demo_cover(None, answer)
+        item = covered["item"]
+        if item is None:
+            assert covered == answer
+            continue
+        assert item["album"] is not None
+        assert item["image"] is not None
+        assert item["image"]["url"].startswith("/v1/demo/covers/")
+        assert item["image"]["width"] == item["image"]["height"] == 300
+        covers.setdefault(item["album"]["name"], set()).add(item["image"]["url"])
+    assert all(len(urls) == 1 for urls in covers.values())
+    assert len({url for urls in covers.values() for url in urls}) == len(covers) == 4
+
+
+@pytest.mark.parametrize("number", range(1, 5))
+def test_each_cover_is_a_square_svg_saying_demo(number: int) -> None:
+    svg = cover_svg(number)
+
+    assert svg is not None
+    assert svg.startswith(b'<svg xmlns="http://www.w3.org/2000/svg" width="300" height="300"')
+    assert b">DEMO<" in svg
+    assert b"#1db954" not in svg.lower()  # never Spotify's green
+
+
+def test_there_are_four_covers() -> None:
+    assert cover_svg(0) is None
+    assert cover_svg(5) is None
 
 
 def test_a_session_starts_at_the_first_track_whenever_it_starts() -> None:

@@ -14,8 +14,9 @@ so the session loops over a 52-second scene, told twice with different items (10
 Any 60 s of the loop therefore hold playing, paused and idle (each for 12 s or more) and a
 change from one item to the next. Tracks are seconds long, not minutes, so the progress bar
 visibly moves. Every name is made up, so nothing has a Spotify id: each link opens Spotify's
-search page for the name instead. Nothing has images: made-up i.scdn.co URLs would render as
-broken images, so the widget shows its placeholder instead.
+search page for the name instead. The wire replies have no images (made-up i.scdn.co URLs would
+be broken images); after normalising, `with_demo_cover` gives each album one of the covers the
+demo proxy draws and serves itself (`proxy.answers.demo_art`), at a path on its own origin.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ import copy
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import quote
+
+from proxy.answers.demo_art import COVER_PX, cover_url
+from proxy.answers.nowplaying import Image, NowPlaying
 
 _SEARCH = "https://open.spotify.com/search/"
 
@@ -169,6 +173,31 @@ class DemoSession:
             "currently_playing_type": segment.item["type"],
             "actions": {"disallows": {"resuming": True} if segment.playing else {"pausing": True}},
         }
+
+
+# Each album (an episode's show) of the now-playing loop has its own cover.
+_COVERS = {
+    album: cover_url(number)
+    for number, album in enumerate(
+        ("Tidewater Letters", "Signals From The Shoreline", "Rust & Neon", "Made-Up Minutes"),
+        start=1,
+    )
+}
+
+
+def with_demo_cover(previous: NowPlaying | None, new: NowPlaying) -> NowPlaying:
+    """The demo's answer step: the item's cover, served by the demo proxy itself.
+
+    The URL is a path on the proxy's own origin (the widget resolves it against the proxy's URL
+    and accepts that origin), so it holds behind any host name. The normaliser, which only lets
+    Spotify's image hosts through, never sees it.
+    """
+    item = new["item"]
+    album = item["album"] if item is not None else None
+    if item is None or album is None or album["name"] not in _COVERS:
+        return new
+    image: Image = {"url": _COVERS[album["name"]], "width": COVER_PX, "height": COVER_PX}
+    return {**new, "item": {**item, "image": image}}
 
 
 # --- the demo's listening lists (recently played, top tracks, top artists) ------------------------
