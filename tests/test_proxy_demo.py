@@ -78,6 +78,7 @@ async def test_the_demo_serves_its_own_covers_and_points_its_items_at_them(
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert "max-age=31536000" in response.headers["Cache-Control"]
         assert response.headers["Content-Security-Policy"] == "default-src 'none'"
+        assert response.headers["Cross-Origin-Resource-Policy"] == "cross-origin"
         svg = ElementTree.fromstring(await response.read())  # noqa: S314 (our own bytes)
         assert svg.tag == "{http://www.w3.org/2000/svg}svg"
         assert svg.get("width") == svg.get("height")

@@ -18,6 +18,8 @@ COVER_HEADERS = {
     **SECURITY,
     "Cache-Control": "public, max-age=31536000, immutable",
     "Content-Security-Policy": "default-src 'none'",
+    # A page on another origin shows them even when it requires this (Cross-Origin-Embedder-Policy).
+    "Cross-Origin-Resource-Policy": "cross-origin",
 }
 
 
