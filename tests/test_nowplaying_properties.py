@@ -1,7 +1,7 @@
 """Whatever Spotify sends, the normaliser answers in the documented shape or raises NormaliseError.
 
 Arbitrary JSON and random damage to valid replies go through `normalise`; the answer's links and
-images must pass the allow-lists and its types must match DESIGN.md.
+images must pass the allow-lists and its types must match docs/json-api.md.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def assert_allowed_link(url: object) -> None:
 
 
 def assert_item_shape(item: object) -> int:
-    """Checks one item against DESIGN.md and returns its duration."""
+    """Checks one item against docs/json-api.md and returns its duration."""
     assert isinstance(item, dict)
     assert set(item) == {
         "type",

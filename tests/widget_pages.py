@@ -66,7 +66,7 @@ class Answer:
     delay: float = 0.0
 
 
-# --- the proxy's JSON shape (DESIGN.md "HTTP API of the proxy"), for steering the widget ---------
+# --- the proxy's JSON shape (docs/json-api.md), for steering the widget ---------------------------
 
 
 def track_item(

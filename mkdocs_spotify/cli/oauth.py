@@ -18,7 +18,7 @@ LOOPBACK_HOST = "127.0.0.1"
 DEFAULT_PORT = 8888
 CALLBACK_PATH = "/callback"
 
-# Spotify's 19 scopes (OpenAPI securitySchemes; reference/spotify_api.md §4.2).
+# Spotify's 19 scopes (https://developer.spotify.com/documentation/web-api/concepts/scopes).
 SCOPES = frozenset(
     {
         "app-remote-control",

@@ -24,7 +24,7 @@ def choose_credential(
     seed_authorized_at: datetime | None,
     stored: StoredToken | None,
 ) -> StoredToken | None:
-    """DESIGN.md's seed rule.
+    """The seed rule (docs/architecture.md, "The seed rule").
 
     The store wins when it holds the seed itself or a token rotated from this same seed (or
     when there is no seed); a changed seed wins over the store.
