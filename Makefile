@@ -26,14 +26,16 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # Debian's Chromium for the browser tests (Playwright cannot download its own here), wrk for the
-# benchmark, and nginx for the test of the live stream behind a reverse proxy (the test starts its
-# own nginx; the package's service is not needed), openssl for the certificate of the TLS test of
-# `login --to` behind nginx. Installed only when missing; needs root or sudo.
+# benchmark, nginx for the test of the live stream behind a reverse proxy, redis-server for the
+# replica tests (the tests start their own nginx and Redis; the packages' services are not
+# needed), openssl for the certificate of the TLS test of `login --to` behind nginx. Installed
+# only when missing; needs root or sudo.
 NGINX ?= /usr/sbin/nginx
+REDIS ?= /usr/bin/redis-server
 system:
-	@if [ ! -x $(CHROMIUM) ] || ! command -v wrk >/dev/null || [ ! -x $(NGINX) ] || ! command -v openssl >/dev/null; then \
+	@if [ ! -x $(CHROMIUM) ] || ! command -v wrk >/dev/null || [ ! -x $(NGINX) ] || [ ! -x $(REDIS) ] || ! command -v openssl >/dev/null; then \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium wrk nginx openssl; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium wrk nginx redis-server openssl; \
 	fi
 
 # The example blog with a live widget: the plugin starts a dev proxy inside `mkdocs serve` (demo

@@ -64,7 +64,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(kind: str, body_file: Path, target: str = "/v1/now-playing") -> Iterator[Server]:
+def server(
+    kind: str, body_file: Path, target: str = "/v1/now-playing", *extra: str
+) -> Iterator[Server]:
     """Start `bench.serve` in a child process and yield the URL (path and query `target`) once
     it answers."""
     port = free_port()
@@ -77,6 +79,7 @@ def server(kind: str, body_file: Path, target: str = "/v1/now-playing") -> Itera
             str(port),
             str(body_file),
             target.split("?")[0],
+            *extra,
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

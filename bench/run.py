@@ -16,11 +16,14 @@ from bench.calls import RATE, Calls, proxy_calls, tutorial_calls
 from bench.lists import measure_build, measure_lists
 from bench.lists import table as lists_table
 from bench.load import Load, fetch, server, wrk
+from bench.replicas import REPLICAS, measure_redis_mode, spread_calls
+from bench.replicas import table as redis_table
 from bench.streams import measure_streams
 from bench.streams import note as streams_note
 from bench.streams import table as streams_table
 from bench.widget import table as widget_table
 from bench.widget import weights
+from tests.redis_server import redis_server
 
 SECONDS = 4  # per wrk run
 WARM_UP = 1
@@ -154,8 +157,19 @@ def main() -> int:
     streams = measure_streams()
     print("Measuring the listening lists (about a minute)...", flush=True)
     lists = lists_table(measure_lists(), measure_build())
+    print("Measuring Redis mode (about a minute)...", flush=True)
+    redis_load = measure_redis_mode(ROUNDS, WARM_UP, SECONDS)
+    spread = [asyncio.run(spread_calls(VISITORS, 1, None))]
+    with tempfile.TemporaryDirectory() as tmp, redis_server(Path(tmp)) as redis:
+        spread.append(asyncio.run(spread_calls(VISITORS, REPLICAS, redis.url)))
     result = "\n\n".join(
-        [table(throughput, ours, tutorial), streams_table(streams), widget_table(weights()), lists]
+        [
+            table(throughput, ours, tutorial),
+            streams_table(streams),
+            redis_table(redis_load, GOAL, spread),
+            widget_table(weights()),
+            lists,
+        ]
     )
     print()
     print(result)
@@ -182,6 +196,12 @@ def main() -> int:
         "tutorials' handler (refresh the token, then call Spotify, for every page view) ran "
         f"{TUTORIAL_SAMPLE:,} requests against the same fake; its count is exactly two calls "
         f"per request, scaled to {VISITORS:,}.\n"
+        "- Redis mode: the proxy in Redis mode and in the embedded mode both read a fake "
+        "Spotify (in a thread of the server's process) with a 5-second TTL, against Debian's "
+        "redis-server on loopback, in alternating rounds. For the calls, "
+        f"{VISITORS:,} requests go round-robin to one embedded proxy app, then to three apps "
+        "sharing one Redis (one process, real time, a 0.5-second TTL), as fast as they go; "
+        "the window D is how long that took.\n"
         f"{streams_note()}"
     )
     print(f"\nWritten to {REPORT}.")

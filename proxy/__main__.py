@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from urllib.parse import urlsplit
 
 from proxy.limits import files_for_streams, raise_open_files_limit
 from proxy.settings import (
@@ -14,10 +15,11 @@ from proxy.settings import (
     SettingsError,
     load_settings,
     read_environment,
+    redis_location,
 )
 from proxy.spotify.errors import StoreError
 from proxy.spotify.grant_store import FileGrantStore
-from proxy.spotify.store import read_store
+from proxy.spotify.store import StoredToken, read_store
 
 log = logging.getLogger("proxy")
 
@@ -31,6 +33,7 @@ def main(host: str, port: int, demo: bool) -> int:
     from aiohttp import web
 
     from proxy.web.app import create_app
+    from proxy.web.metrics import MetricsListenError
     from proxy.web.protocol import server_args
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
@@ -38,6 +41,7 @@ def main(host: str, port: int, demo: bool) -> int:
         settings = load_settings(read_environment(), host=host, port=port, demo=demo)
         if not demo:
             check_credentials(settings)
+            check_notify_urls(settings)
     except SettingsError as error:
         for problem in error.problems:
             print(f"mkdocs-spotify proxy: {problem}", file=sys.stderr)
@@ -60,6 +64,9 @@ def main(host: str, port: int, demo: bool) -> int:
             print=listening,
             **server_args(),
         )
+    except MetricsListenError as error:
+        print(f"mkdocs-spotify proxy: {error}", file=sys.stderr)
+        return EXIT_SERVE
     except OSError as error:
         print(
             f"mkdocs-spotify proxy: cannot listen on {host}:{port} ({error.strerror}): "
@@ -77,7 +84,11 @@ def check_credentials(settings: Settings) -> None:
         stored = read_store(settings.token_store)
         FileGrantStore(settings.token_store).check_lockable()
     except StoreError as error:
-        raise SettingsError([str(error)]) from None
+        if settings.redis_url is None:
+            raise SettingsError([str(error)]) from None
+        stored = None  # Redis holds the grant; the file only seeds an empty Redis
+    if settings.redis_url is not None:
+        stored = check_redis(settings, stored)
     if stored is None and settings.refresh_token is None:
         raise SettingsError(
             [
@@ -85,6 +96,63 @@ def check_credentials(settings: Settings) -> None:
                 f"{settings.token_store}, or set SPOTIFY_REFRESH_TOKEN."
             ]
         )
+
+
+def check_notify_urls(settings: Settings) -> None:
+    """Apprise must know every URL; they are secrets, so a problem names the position only."""
+    if not settings.notify_urls:
+        return
+    from proxy.alerts.apprise_send import unusable_urls
+
+    problems = [
+        f"SPOTIFY_PROXY_NOTIFY's URL number {number} is not one Apprise knows: check its scheme "
+        "against https://github.com/caronc/apprise/wiki (ntfy://, discord://, mailto://, "
+        "json://...)."
+        for number in unusable_urls(settings.notify_urls)
+    ]
+    if problems:
+        raise SettingsError(problems)
+
+
+def check_redis(settings: Settings, from_file: StoredToken | None) -> StoredToken | None:
+    """Reach Redis (one sentence otherwise) and seed an empty one from the token store file."""
+    import redis
+
+    from proxy.spotify.redis_store import RedisGrantStore
+
+    url = settings.redis_url or ""
+    store = RedisGrantStore(settings)
+    try:
+        held = store.check()
+        if held is not None:
+            return held
+        if from_file is not None and from_file.client_id == settings.client_id:
+            if store.seed(from_file):
+                log.info(
+                    "Redis held no grant: seeded it from the token store %s.", settings.token_store
+                )
+            return store.load() or from_file
+    except redis.AuthenticationError:
+        if urlsplit(url).password is None:
+            problem = "requires a password: put it in SPOTIFY_PROXY_REDIS_URL"
+        else:
+            problem = "refused the password in SPOTIFY_PROXY_REDIS_URL: copy it again"
+        raise SettingsError(
+            [f"Redis at {redis_location(url)} {problem} (redis://user:password@host:port/0)."]
+        ) from None
+    except (redis.RedisError, OSError, StoreError) as error:
+        reason = str(error) if isinstance(error, StoreError) else type(error).__name__
+        raise SettingsError(
+            [
+                f"Redis at {redis_location(url)} cannot be used ({reason}): start it, or fix "
+                "SPOTIFY_PROXY_REDIS_URL (redis://host:port/0, rediss:// for TLS, unix:///path)."
+            ]
+        ) from None
+    finally:
+        store.sync.close()
+    if settings.refresh_token is not None:
+        log.info("Redis held no grant: the replicas start from SPOTIFY_REFRESH_TOKEN.")
+    return None
 
 
 def check_open_files(max_streams: int) -> None:

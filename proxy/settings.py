@@ -8,6 +8,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
+import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -48,6 +49,10 @@ DEFAULT_STREAM_PING = 15.0
 # A reader whose socket takes no more bytes for this long is dropped (its slot is freed).
 DEFAULT_STREAM_SEND_TIMEOUT = 10.0
 
+# Shared state of several replicas lives under this prefix in Redis (SPOTIFY_PROXY_REDIS_PREFIX).
+DEFAULT_REDIS_PREFIX = "mkdocs-spotify:"
+REDIS_SCHEMES = ("redis", "rediss", "unix")
+
 # Spotify client ids are 32 lowercase hex characters.
 _CLIENT_ID = re.compile(r"^[0-9a-f]{32}$")
 
@@ -81,9 +86,16 @@ class Settings:
     max_streams: int = DEFAULT_MAX_STREAMS
     stream_ping: float = DEFAULT_STREAM_PING
     stream_send_timeout: float = DEFAULT_STREAM_SEND_TIMEOUT
+    # The URL may carry Redis' password: never in a repr or a log line (see `redis_location`).
+    redis_url: str | None = field(default=None, repr=False)
+    redis_prefix: str = DEFAULT_REDIS_PREFIX
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
     demo: bool = False
+    # Apprise URLs carry webhook tokens and passwords: secrets, never shown.
+    notify_urls: tuple[str, ...] = field(default=(), repr=False)
+    site_name: str = field(default_factory=socket.gethostname)
+    metrics_listen: tuple[str, int] | None = None
     recent_ttl: float = DEFAULT_RECENT_TTL
     top_ttl: float = DEFAULT_TOP_TTL
     privacy: PrivacySettings = field(default_factory=lambda: PrivacySettings())
@@ -239,6 +251,13 @@ def load_settings(
             f"SPOTIFY_PROXY_MAX_STREAMS is {get('SPOTIFY_PROXY_MAX_STREAMS')!r}: set it to a "
             "whole number of live streams such as 10000."
         )
+    redis_url = get("SPOTIFY_PROXY_REDIS_URL")
+    if redis_url is not None and not _is_redis_url(redis_url):
+        problems.append(
+            "SPOTIFY_PROXY_REDIS_URL must be a Redis URL such as redis://127.0.0.1:6379/0, "
+            "rediss://user:password@redis.example.com:6380/0 or unix:///run/redis/redis.sock."
+        )
+    redis_prefix = env.get("SPOTIFY_PROXY_REDIS_PREFIX", DEFAULT_REDIS_PREFIX)
     access_log = (get("SPOTIFY_PROXY_ACCESS_LOG") or "").lower() in {"1", "true", "yes", "on"}
     recent_ttl = _number(
         get("SPOTIFY_PROXY_RECENT_TTL"),
@@ -271,6 +290,10 @@ def load_settings(
     if not 0 < port < 65536:
         problems.append(f"--port {port} is not a TCP port: use a number from 1 to 65535.")
 
+    notify_urls = _notify_urls(get("SPOTIFY_PROXY_NOTIFY"), problems)
+    site_name = get("SPOTIFY_PROXY_NAME") or socket.gethostname()
+    metrics_listen = _listen_address(get("SPOTIFY_PROXY_METRICS"), problems)
+
     if problems:
         raise SettingsError(problems)
     return Settings(
@@ -286,9 +309,14 @@ def load_settings(
         upstream_timeout=upstream_timeout,
         access_log=access_log,
         max_streams=int(max_streams),
+        redis_url=redis_url,
+        redis_prefix=redis_prefix,
         host=host,
         port=port,
         demo=demo,
+        notify_urls=notify_urls,
+        site_name=site_name,
+        metrics_listen=metrics_listen,
         recent_ttl=recent_ttl,
         top_ttl=top_ttl,
         privacy=privacy,
@@ -313,6 +341,32 @@ def normalise_origin(value: str) -> str | None:
         host = f"[{host}]"
     suffix = f":{port}" if port is not None and port != default_port else ""
     return f"{parts.scheme}://{host}{suffix}"
+
+
+def _is_redis_url(value: str) -> bool:
+    try:
+        parts = urlsplit(value)
+        _ = parts.port
+    except ValueError:
+        return False
+    if parts.scheme == "unix":
+        return bool(parts.path)
+    return parts.scheme in REDIS_SCHEMES and bool(parts.hostname)
+
+
+def redis_location(url: str) -> str:
+    """The URL without user and password, for log lines and messages."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return "the Redis server"
+    if parts.scheme == "unix":
+        return f"unix://{parts.path}"
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{parts.scheme}://{host}{f':{port}' if port else ''}{parts.path}"
 
 
 def _base_url(value: str) -> str:
@@ -547,3 +601,37 @@ def _is_zone(name: str) -> bool:
     except (ZoneInfoNotFoundError, ValueError):
         return False
     return True
+
+
+_URL_SHAPE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://\S+$")
+
+
+def _notify_urls(raw: str | None, problems: list[str]) -> tuple[str, ...]:
+    """Apprise URLs separated by commas or spaces; only their position is ever named."""
+    urls = tuple(part for part in re.split(r"[\s,]+", raw or "") if part)
+    for number, url in enumerate(urls, 1):
+        if not _URL_SHAPE.match(url):
+            problems.append(
+                f"SPOTIFY_PROXY_NOTIFY's URL number {number} is not a URL: write Apprise URLs "
+                "such as ntfy://my-topic or discord://webhook_id/webhook_token, separated by "
+                "commas or spaces."
+            )
+    return urls
+
+
+def _listen_address(raw: str | None, problems: list[str]) -> tuple[str, int] | None:
+    """`127.0.0.1:9787` or `[::1]:9787` -> (host, port); None when unset."""
+    if raw is None:
+        return None
+    host, _, port = raw.rpartition(":")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    elif ":" in host:
+        host = ""  # an IPv6 address needs its brackets
+    if host and port.isdigit() and 0 < int(port) < 65536:
+        return host, int(port)
+    problems.append(
+        f"SPOTIFY_PROXY_METRICS is {raw!r}: set it to the address and port of the metrics "
+        "listener, such as 127.0.0.1:9787 (keep it off the public network)."
+    )
+    return None

@@ -17,7 +17,7 @@ from proxy.settings import Settings
 from proxy.web.app import create_app
 from tests.fakes.browser import chromium
 from tests.fakes.spotify import FakeSpotify
-from tests.widget_pages import WidgetServer
+from tests.widget_pages import Tab, WidgetServer, open_tab
 
 ProxyClient = TestClient[web.Request, web.Application]
 StartProxy = Callable[..., Awaitable[ProxyClient]]
@@ -28,6 +28,14 @@ def browser() -> Iterator[Browser]:
     """Real Chromium, one per test module (its sync API stays out of the async tests)."""
     with chromium() as launched:
         yield launched
+
+
+@pytest.fixture
+def tab(browser: Browser) -> Iterator[Tab]:
+    """A fresh browser context and page (see `open_tab`), closed after the test."""
+    opened = open_tab(browser)
+    yield opened
+    opened.page.context.close()
 
 
 @pytest.fixture

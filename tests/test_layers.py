@@ -13,7 +13,16 @@ ROOT = Path(__file__).resolve().parent.parent
 ALLOWED = {
     "proxy/spotify": ("proxy.spotify", "proxy.settings", "proxy.clock"),
     "proxy/answers": ("proxy.answers", "proxy.spotify", "proxy.settings", "proxy.clock"),
-    "proxy/web": ("proxy.web", "proxy.answers", "proxy.spotify", "proxy.settings", "proxy.clock"),
+    "proxy/alerts": ("proxy.alerts", "proxy.spotify", "proxy.settings", "proxy.clock"),
+    "proxy/web": (
+        "proxy.web",
+        "proxy.answers",
+        "proxy.alerts",
+        "proxy.metrics",
+        "proxy.spotify",
+        "proxy.settings",
+        "proxy.clock",
+    ),
 }
 
 

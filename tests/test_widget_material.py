@@ -13,11 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser
 
 from tests.sites import build_site
 from tests.test_widget_themes import CARD, tint
-from tests.widget_pages import Answer, Tab, WidgetServer, now_playing, open_tab, track_item
+from tests.widget_pages import Answer, Tab, WidgetServer, now_playing, track_item
 
 pytestmark = pytest.mark.browser
 
@@ -45,13 +44,6 @@ def served_site(root: Path, **options: Any) -> Iterator[WidgetServer]:
 def footer_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WidgetServer]:
     root = tmp_path_factory.mktemp("material-footer")
     yield from served_site(root, theme=material(["navigation.instant"]))
-
-
-@pytest.fixture
-def tab(browser: Browser) -> Iterator[Tab]:
-    tab = open_tab(browser)
-    yield tab
-    tab.page.context.close()
 
 
 def wait_for_streams(server: WidgetServer, tab: Tab, opened: int) -> None:

@@ -10,13 +10,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser
 
 from proxy.settings import Settings
 from proxy.web.app import create_app
 from tests.fakes import payloads
 from tests.fakes.spotify import FakeSpotify, Reply
-from tests.widget_pages import Tab, WidgetServer, open_tab, serving
+from tests.widget_pages import Tab, WidgetServer, serving
 
 pytestmark = pytest.mark.browser
 
@@ -40,13 +39,6 @@ def owner_settings(fake: FakeSpotify, page_server: WidgetServer, store: Path) ->
         allowed_origins=(page_server.origin,),
         cache_ttl=0.2,
     )
-
-
-@pytest.fixture
-def tab(browser: Browser) -> Iterator[Tab]:
-    tab = open_tab(browser)
-    yield tab
-    tab.page.context.close()
 
 
 def point_at(page_server: WidgetServer, proxy_url: str) -> None:

@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from playwright.sync_api import Browser
 
-from tests.widget_pages import Answer, Tab, WidgetServer, now_playing, open_tab, track_item
+from tests.widget_pages import Answer, Tab, WidgetServer, now_playing, track_item
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def tab(browser: Browser) -> Iterator[Tab]:
-    tab = open_tab(browser)
-    yield tab
-    tab.page.context.close()
 
 
 def test_a_track_renders_with_links_art_and_attribution(server: WidgetServer, tab: Tab) -> None:

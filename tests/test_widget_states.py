@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from playwright.sync_api import Browser
 
@@ -13,11 +11,10 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def tab(browser: Browser) -> Iterator[Tab]:
-    tab = open_tab(browser)
+def tab(tab: Tab) -> Tab:
+    """The shared tab, with a page clock the test moves."""
     tab.page.clock.install()
-    yield tab
-    tab.page.context.close()
+    return tab
 
 
 def network_noise(problem: str) -> bool:

@@ -7,13 +7,12 @@ connect and on every change. tests/test_widget_proxy.py runs the widget on the r
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import Browser
 
 from tests.test_widget_timing import VISIBILITY
-from tests.widget_pages import Answer, Tab, WidgetServer, now_playing, open_tab, track_item
+from tests.widget_pages import Answer, Tab, WidgetServer, now_playing, track_item
 
 pytestmark = pytest.mark.browser
 
@@ -21,11 +20,10 @@ LIVE = {"proxy-url": "/api", "min-interval": "2", "max-interval": "4"}
 
 
 @pytest.fixture
-def tab(browser: Browser) -> Iterator[Tab]:
-    tab = open_tab(browser)
+def tab(tab: Tab) -> Tab:
+    """The shared tab, whose visibility the test controls."""
     tab.page.add_init_script(VISIBILITY)
-    yield tab
-    tab.page.context.close()
+    return tab
 
 
 @pytest.fixture

@@ -7,12 +7,10 @@ counts every real request that reaches it.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser
 
-from tests.widget_pages import Answer, Tab, WidgetServer, now_playing, open_tab, track_item
+from tests.widget_pages import Answer, Tab, WidgetServer, now_playing, track_item
 
 pytestmark = pytest.mark.browser
 
@@ -28,13 +26,12 @@ window.__setHidden = (hidden) => {
 
 
 @pytest.fixture
-def tab(browser: Browser) -> Iterator[Tab]:
-    tab = open_tab(browser)
+def tab(tab: Tab) -> Tab:
+    """The shared tab, whose visibility and clock the test controls."""
     tab.page.add_init_script(VISIBILITY)
     tab.page.clock.install()
     tab.page.clock.pause_at(time.time() * 1000)  # only the test moves time
-    yield tab
-    tab.page.context.close()
+    return tab
 
 
 # True once the widget has no request in flight, i.e. it has handled the last answer and timed

@@ -20,7 +20,7 @@ from mkdocs_spotify.cli.handover import (
     unreachable_sentence,
 )
 from mkdocs_spotify.cli.login import complain, say
-from proxy.settings import Settings
+from proxy.settings import Settings, redis_location
 from proxy.spotify.errors import SpotifyError
 from proxy.spotify.grant_store import FileGrantStore
 from proxy.spotify.store import StoredToken
@@ -47,6 +47,22 @@ async def save_locally(path: Path, token: StoredToken) -> str | None:
     return None
 
 
+async def save_to_redis(settings: Settings, token: StoredToken) -> str | None:
+    """The grant the proxy replicas share (SPOTIFY_PROXY_REDIS_URL), written under their refresh
+    lease; they switch to it within seconds. None when saved, else what to fix."""
+    from proxy.spotify.redis_store import RedisGrantStore
+
+    try:
+        await RedisGrantStore(settings).put(token)
+    except SpotifyError as error:  # Redis unreachable, or the lease held too long
+        return (
+            f"{error} The grant is saved in {settings.token_store}: run `mkdocs-spotify "
+            "login` again once Redis answers."
+        )
+    say(f"Saved the grant to Redis at {redis_location(settings.redis_url or '')} for the proxies.")
+    return None
+
+
 async def hand_over(settings: Settings, token: StoredToken, base: str) -> str | None:
     """PUT the grant to the proxy at `base`; None when it took it, else what went wrong."""
     assert settings.admin_token is not None  # login checked it before the browser opened
@@ -65,6 +81,8 @@ async def deliver(settings: Settings, token: StoredToken, to: str | None) -> str
     """Put the grant where it belongs; None on success, else the sentence the owner reads."""
     if to is None:
         problem = await save_locally(settings.token_store, token)
+        if problem is None and settings.redis_url is not None:
+            problem = await save_to_redis(settings, token)
         if problem is not None:
             complain(problem)
         return problem

@@ -31,6 +31,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="ask the running proxy at URL (its /readyz) instead of refreshing the token here, "
         "e.g. https://blog.example.com/spotify",
     )
+    parser.add_argument(
+        "--notify-test",
+        action="store_true",
+        help="only send a test message to each SPOTIFY_PROXY_NOTIFY URL and report the outcome",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -49,6 +54,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.notify_test:
+        from mkdocs_spotify.cli.notify_test import run_notify_test
+
+        return run_notify_test()
     import asyncio
 
     from mkdocs_spotify.cli import checks

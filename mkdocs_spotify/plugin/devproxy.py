@@ -70,6 +70,8 @@ def dev_settings(
         # proxy has no business accepting grants, so it never opens PUT /v1/admin/grant.
         env = {k: v for k, v in env.items() if k != "SPOTIFY_PROXY_ADMIN_TOKEN"}
         settings = load_settings(env, host=HOST, demo=True, require_client_id=False)
+        # The deployed proxy owns the metrics port and the owner's notifications.
+        settings = dataclasses.replace(settings, metrics_listen=None, notify_urls=())
     except SettingsError as error:
         return Settings(host=HOST, demo=True), error.problems
     if has_credentials(env, settings):

@@ -8,6 +8,7 @@
         ├── Forbidden            403: not allow-listed, no Premium, missing scope
         ├── Unauthorized         401 even with a freshly refreshed access token
         ├── StoreBusy            another process held the token store's lock too long
+        │   └── SharedStateDown  Redis, where replicas share their state, cannot be reached
         └── GrantDead            no usable refresh token (invalid_grant, none, unusable store)
 
 No message carries a token or the client secret. The answers layer turns these into stale answers;
@@ -67,6 +68,10 @@ class Unauthorized(UpstreamError):
 
 class StoreBusy(UpstreamError):
     """Another process held the token store's lock for longer than a refresh takes."""
+
+
+class SharedStateDown(StoreBusy):
+    """Redis (SPOTIFY_PROXY_REDIS_URL) cannot be reached: the lease and the shared grant wait."""
 
 
 class GrantDead(UpstreamError):

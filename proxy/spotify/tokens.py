@@ -13,6 +13,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol, runtime_checkable
 
 import aiohttp
 from cachetools import TLRUCache
@@ -22,12 +23,32 @@ from proxy.settings import Settings
 from proxy.spotify.accounts import TokenGrant
 from proxy.spotify.chain import Change, RefreshChain
 from proxy.spotify.errors import AccountsError, GrantDead, StoreError, UpstreamError
+from proxy.spotify.events import TokenEvents
 from proxy.spotify.grant import choose_credential, grant_expires_at
 from proxy.spotify.grant_store import FileGrantStore, GrantStore
 from proxy.spotify.health import GrantHealth
 from proxy.spotify.store import StoredToken
 
 log = logging.getLogger(__name__)
+
+
+@runtime_checkable
+class SharedAccess(Protocol):
+    """A store that also shares the access token between processes (Redis)."""
+
+    async def shared_access(self) -> tuple[str, float] | None: ...
+
+    async def share_access(self, token: str, seconds: float) -> None: ...
+
+
+def grant_store_for(settings: Settings) -> GrantStore:
+    """Redis when SPOTIFY_PROXY_REDIS_URL is set (several replicas), else the token store file."""
+    if settings.redis_url is not None:
+        from proxy.spotify.redis_store import RedisGrantStore
+
+        return RedisGrantStore(settings)
+    return FileGrantStore(settings.token_store)
+
 
 # True because the proxy watches the store (STORE_CHECK_INTERVAL) and switches to a new grant.
 LOGIN_HINT = (
@@ -72,7 +93,7 @@ class AccessTokens:
         self.settings = settings
         self.clock = clock
         self.session: aiohttp.ClientSession | None = None
-        self.store: GrantStore = store or FileGrantStore(settings.token_store)
+        self.store: GrantStore = store or grant_store_for(settings)
         self.chain = RefreshChain(settings, self.store)
         self.health = GrantHealth()
         self._floor = max(MIN_TOKEN_LIFETIME, settings.cache_ttl)
@@ -80,7 +101,9 @@ class AccessTokens:
             maxsize=1, ttu=self._expiry, timer=clock.monotonic
         )
         self._lock = asyncio.Lock()
+        self._refused: str | None = None  # the last access token Spotify answered 401 to
         self._store_trouble: str | None = None
+        self.events = TokenEvents()
 
     def _expiry(self, _key: str, grant: TokenGrant, now: float) -> float:
         return now + token_lifetime(grant.expires_in, self._floor)
@@ -125,6 +148,7 @@ class AccessTokens:
         grant = self._cache.get(_ACCESS)
         if grant is not None and grant.access_token == token:
             self._cache.pop(_ACCESS, None)
+        self._refused = token
 
     def load_credential(self) -> StoredToken | None:
         """The refresh token to use now (blocking read; the seed rule in docs/architecture.md)."""
@@ -190,6 +214,13 @@ class AccessTokens:
             return False
 
     async def _refresh(self) -> TokenGrant:
+        shared = self.store if isinstance(self.store, SharedAccess) else None
+        if shared is not None:
+            found = await shared.shared_access()
+            # Not the token a 401 just refused, and not one about to expire.
+            if found is not None and found[0] != self._refused and found[1] > self._floor:
+                self.health.recovered()
+                return TokenGrant(found[0], found[1])
         now = self.clock.monotonic()
         self.health.check(now)
         if self.session is None:
@@ -204,6 +235,7 @@ class AccessTokens:
             if error.error == "invalid_client":
                 raise self.health.mark_dead(INVALID_CLIENT, now) from None
             if error.is_invalid_grant:
+                self.events.grant_refused(self.status().authorized_at)
                 raise self.health.mark_dead(INVALID_GRANT, now) from None
             raise self.health.transient(error, now, self.settings.cache_ttl) from None
         if refreshed.switched:
@@ -213,6 +245,9 @@ class AccessTokens:
         log.info("Spotify access token refreshed (valid %d s).", int(grant.expires_in))
         if refreshed.rotated:
             self._log_rotation(refreshed.persist_error)
+        self.events.refreshed(rotated=refreshed.rotated)
+        if shared is not None:
+            await shared.share_access(grant.access_token, token_lifetime(grant.expires_in))
         return grant
 
     def _log_switch(self) -> None:
@@ -222,7 +257,7 @@ class AccessTokens:
         log.info("Switched to the new Spotify grant in the token store (expires %s).", expires)
 
     def _log_rotation(self, persist_error: str | None) -> None:
-        path = self.settings.token_store
+        path = "Redis" if self.settings.redis_url else str(self.settings.token_store)
         if persist_error is not None:
             log.error(
                 "Spotify rotated the refresh token but the token store %s cannot be written "

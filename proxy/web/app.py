@@ -17,6 +17,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from proxy.alerts.notifier import Notifier
 from proxy.answers.cache import AnswerCache
 from proxy.answers.changes import matters
 from proxy.answers.demo import with_demo_cover
@@ -26,6 +27,7 @@ from proxy.answers.list_fetch import Get, demo_get
 from proxy.answers.nowplaying import NowPlaying
 from proxy.answers.privacy import DelayBuffer, NowPlayingStep, Rules, delay_step, privacy_step
 from proxy.answers.private_switch import PrivateSwitch
+from proxy.answers.shared import SharedAnswerCache
 from proxy.answers.upstream import demo_source, normalised
 from proxy.clock import Clock
 from proxy.settings import Settings
@@ -33,9 +35,10 @@ from proxy.spotify.client import SpotifyClient
 from proxy.spotify.tokens import AccessTokens
 from proxy.web.admin import ADMIN_PATH, GrantHandOver
 from proxy.web.covers import COVERS_ROUTE, cover_handler
-from proxy.web.grant_watch import watch_grant
+from proxy.web.grant_watch import grant_watch_context
 from proxy.web.handlers import Handlers
 from proxy.web.lists import ListEndpoint, list_endpoints
+from proxy.web.metrics import client_traces, install_metrics
 from proxy.web.origins import RefusedOrigins
 from proxy.web.private import private_aware
 from proxy.web.protocol import refuse_malformed
@@ -65,7 +68,6 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
         client = SpotifyClient(settings, tokens)
         source, get = client.currently_playing, client.get
         app.cleanup_ctx.append(_client_session)
-        app.cleanup_ctx.append(_in_background(_grant_watch))
         app.cleanup_ctx.append(_store_watch)
     private = PrivateSwitch(settings.privacy.private, settings.private_file, clock)
     # Privacy first: what it hides never enters the delay buffer or last_played.
@@ -75,14 +77,30 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     if settings.privacy.delay_minutes:
         steps.append(delay_step(DelayBuffer(round(settings.privacy.delay_minutes * 60_000))))
     steps.append(carry_last_played)
-    cache = AnswerCache(
-        normalised(source, clock),
-        render_json,
-        ttl=settings.cache_ttl,
-        wait_timeout=settings.upstream_timeout,
-        clock=clock,
-        steps=steps,
-    )
+    cache: AnswerCache[NowPlaying]
+    if settings.redis_url is not None and not settings.demo:
+        # The fetching replica runs the steps; the others take its answer as it is.
+        cache = SharedAnswerCache(
+            normalised(source, clock),
+            render_json,
+            ttl=settings.cache_ttl,
+            wait_timeout=settings.upstream_timeout,
+            clock=clock,
+            steps=steps,
+            url=settings.redis_url,
+            prefix=settings.redis_prefix,
+            name="now-playing",
+        )
+        app.cleanup_ctx.append(_in_background(_listen_to_replicas))
+    else:
+        cache = AnswerCache(
+            normalised(source, clock),
+            render_json,
+            ttl=settings.cache_ttl,
+            wait_timeout=settings.upstream_timeout,
+            clock=clock,
+            steps=steps,
+        )
     app[CACHE] = cache
     hub = StreamHub(cache, matters, limit=settings.max_streams)
     app[STREAMS] = hub
@@ -93,6 +111,11 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     lists = list_endpoints(settings, clock, get, granted, private)
     app[LISTS] = lists
     app.on_cleanup.append(_close_cache)
+    metrics = install_metrics(app, settings, clock, cache, tokens, lambda: hub.count)
+    if tokens is not None:
+        failed = metrics.notifier_failed if metrics else None
+        notifier = Notifier(settings, clock, failed) if settings.notify_urls else None
+        app.cleanup_ctx.append(grant_watch_context(tokens, notifier))
     stream = StreamHandler(
         hub,
         settings.allowed_origins,
@@ -147,6 +170,13 @@ def _add_routes(
     router.add_route("*", "/{tail:.*}", h.not_found)
 
 
+def _listen_to_replicas(app: web.Application) -> Coroutine[Any, Any, None]:
+    """Answers another replica fetched reach this one's cache and streams (pub/sub)."""
+    cache = app[CACHE]
+    assert isinstance(cache, SharedAnswerCache)
+    return cache.listen()
+
+
 async def _close_cache(app: web.Application) -> None:
     await app[CACHE].close()
     for endpoint in app[LISTS].values():
@@ -165,7 +195,9 @@ async def _client_session(app: web.Application) -> AsyncIterator[None]:
     # Every call passes its own timeout; the session's stops one that forgets from waiting
     # aiohttp's five-minute default.
     timeout = aiohttp.ClientTimeout(total=app[SETTINGS].upstream_timeout)
-    async with aiohttp.ClientSession(raise_for_status=False, timeout=timeout) as session:
+    async with aiohttp.ClientSession(
+        raise_for_status=False, timeout=timeout, trace_configs=client_traces(app)
+    ) as session:
         tokens.session = session
         yield
         tokens.session = None
@@ -204,7 +236,3 @@ async def _store_watch(app: web.Application) -> AsyncIterator[None]:
 
 def _watch_store(app: web.Application) -> Coroutine[Any, Any, None]:
     return app[TOKENS].watch_store()
-
-
-def _grant_watch(app: web.Application) -> Coroutine[Any, Any, None]:
-    return watch_grant(app[TOKENS])

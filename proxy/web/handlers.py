@@ -12,7 +12,14 @@ from proxy.answers.cache import AnswerCache
 from proxy.answers.encoding import Answer, compact_json
 from proxy.answers.list_fetch import missing_scopes
 from proxy.answers.nowplaying import NowPlaying
-from proxy.spotify.errors import Forbidden, GrantDead, StoreBusy, Unauthorized, UpstreamError
+from proxy.spotify.errors import (
+    Forbidden,
+    GrantDead,
+    SharedStateDown,
+    StoreBusy,
+    Unauthorized,
+    UpstreamError,
+)
 from proxy.spotify.grant import days_left, grant_expires_at
 from proxy.spotify.tokens import AccessTokens
 from proxy.web.http import (
@@ -111,7 +118,7 @@ class Handlers:
             log.error("The readiness check failed unexpectedly (%s).", type(error).__name__)
             problem = UNEXPECTED
         failure = self.cache.failure
-        if problem is None and isinstance(failure, Forbidden | Unauthorized):
+        if problem is None and isinstance(failure, Forbidden | Unauthorized | SharedStateDown):
             problem = str(failure)
         status = self.tokens.status()
         body: dict[str, Any] = {"status": "ok" if problem is None else "unavailable"}

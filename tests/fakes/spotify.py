@@ -21,7 +21,6 @@ import html
 import itertools
 import json
 import secrets
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ from aiohttp import web
 
 from proxy.settings import Settings
 from tests.fakes import payloads
+from tests.fakes.threads import serving_in_thread
 
 CLIENT_ID = "0123456789abcdef0123456789abcdef"
 CLIENT_SECRET = "fake-client-secret-" + "s" * 13
@@ -204,17 +204,8 @@ class FakeSpotify:
     @contextmanager
     def running(self) -> Iterator[Self]:
         """Serve from a background thread with its own event loop (for synchronous tests)."""
-        loop = asyncio.new_event_loop()
-        thread = threading.Thread(target=loop.run_forever, daemon=True)
-        thread.start()
-        asyncio.run_coroutine_threadsafe(self.start(), loop).result(10)
-        try:
+        with serving_in_thread(self.start, self.stop):
             yield self
-        finally:
-            asyncio.run_coroutine_threadsafe(self.stop(), loop).result(10)
-            loop.call_soon_threadsafe(loop.stop)
-            thread.join(10)
-            loop.close()
 
     # --- handlers ----------------------------------------------------------------------
 

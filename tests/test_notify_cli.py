@@ -1,0 +1,112 @@
+"""`doctor --notify-test` and the proxy's start-up check of SPOTIFY_PROXY_NOTIFY, as real
+processes: outcomes per URL, by position and scheme only (the URLs are secrets)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from proxy.alerts.sent import sent_record_path
+from proxy.spotify.grant import days_left as grant_days_left
+from proxy.spotify.store import StoredToken, write_store
+from tests.fakes.net import free_port
+from tests.fakes.receiver import Receiver
+from tests.fakes.spotify import FakeSpotify
+from tests.login_process import run_cli
+from tests.processes import clean_env
+from tests.test_proxy_cli import get_json, run_proxy, serving
+
+
+def test_notify_test_sends_a_message_and_names_the_url_that_failed(tmp_path: Path) -> None:
+    dead = Receiver()
+    dead.port = free_port()
+    with Receiver().running() as receiver:
+        env = {
+            "SPOTIFY_PROXY_NOTIFY": f"{receiver.apprise_url}, {dead.apprise_url}",
+            "SPOTIFY_PROXY_NAME": "blog.example.test",
+            "SPOTIFY_TOKEN_STORE": str(tmp_path / "token.json"),
+        }
+        doctor = run_cli(["doctor", "--notify-test"], clean_env(env), tmp_path)
+        messages = list(receiver.messages)
+    assert doctor.proc.returncode == 1, doctor.output
+    assert doctor.stdout.splitlines() == [
+        "OK    Notification URL 1 (json://) accepted the test message: check that it arrived.",
+        "FAIL  Notification URL 2 (json://) did not accept the test message: check the URL "
+        "against Apprise's page for json:// (https://github.com/caronc/apprise/wiki) and that "
+        "this machine can reach the service.",
+    ]
+    assert [m["title"] for m in messages] == ["Spotify widget on blog.example.test: test message"]
+    for secret in (receiver.secret, dead.secret):
+        assert secret not in doctor.output
+    assert not (tmp_path / "token.json").exists()  # no Spotify call, no store touched
+
+
+def test_notify_test_without_urls_says_what_to_set(tmp_path: Path) -> None:
+    doctor = run_cli(["doctor", "--notify-test"], clean_env(), tmp_path)
+    assert doctor.proc.returncode == 1
+    assert doctor.stdout.startswith("FAIL  SPOTIFY_PROXY_NOTIFY is not set")
+    assert "Traceback" not in doctor.output
+
+
+def test_the_proxy_refuses_a_url_apprise_does_not_know_without_echoing_it(
+    tmp_path: Path,
+) -> None:
+    secret = "webhook-secret-1234"
+    with FakeSpotify().running() as fake:
+        env = fake.env(tmp_path / "token.json", refresh_token=fake.issue_refresh_token())
+        env["SPOTIFY_PROXY_NOTIFY"] = f"ntfy://topic-ok nosuchservice://{secret}"
+        result = run_proxy(["--port", str(free_port())], clean_env(env), tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().splitlines() == [
+        "mkdocs-spotify proxy: SPOTIFY_PROXY_NOTIFY's URL number 2 is not one Apprise knows: "
+        "check its scheme against https://github.com/caronc/apprise/wiki (ntfy://, discord://, "
+        "mailto://, json://...)."
+    ]
+    assert secret not in result.stderr + result.stdout
+
+
+def start_and_stop_proxy(
+    env: dict[str, str], cwd: Path, until: Callable[[], bool], seconds: float = 20
+) -> str:
+    """Run a real proxy until `until()` holds (or `seconds` pass), stop it, return its log."""
+    port = free_port()
+    with serving(["--port", str(port)], cwd, env) as process:
+        get_json(f"http://127.0.0.1:{port}/healthz", time.monotonic() + 20)
+        deadline = time.monotonic() + seconds
+        while not until() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        process.terminate()
+        _, stderr = process.communicate(timeout=10)
+    return stderr
+
+
+def test_a_real_proxy_sends_the_30_day_notice_once_across_a_restart(tmp_path: Path) -> None:
+    store = tmp_path / "token.json"
+    authorized = datetime.now(UTC) - timedelta(days=170)  # about 11 days left
+    with FakeSpotify().running() as fake, Receiver().running() as receiver:
+        write_store(store, StoredToken(fake.issue_refresh_token(), fake.client_id, (), authorized))
+        env = clean_env(
+            {
+                **fake.env(store),
+                "SPOTIFY_PROXY_NOTIFY": receiver.apprise_url,
+                "SPOTIFY_PROXY_NAME": "blog.example.test",
+            }
+        )
+        first = start_and_stop_proxy(env, tmp_path, lambda: len(receiver.messages) == 1)
+        record = sent_record_path(store).read_text()
+        # The restart finds the record; give its start-up check the same time to (not) send.
+        second = start_and_stop_proxy(env, tmp_path, lambda: len(receiver.messages) > 1, 2)
+        messages = list(receiver.messages)
+    assert [m["title"] for m in messages] == [
+        "Spotify widget on blog.example.test: the grant expires in "
+        f"{grant_days_left(authorized, datetime.now(UTC))} days"
+    ]
+    assert sent_record_path(store).read_text() == record
+    for log in (first, second):
+        assert receiver.secret not in log
+        assert "Traceback" not in log
+    assert "Notification sent" in first
+    assert "Notification sent" not in second
+    assert "The Spotify grant expires in" in second  # its start-up check did run

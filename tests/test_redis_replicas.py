@@ -1,0 +1,310 @@
+"""Several proxy replicas on one real Redis: one grant, one Spotify call per TTL for all.
+
+Real processes (three proxies, redis-server) against the strict accounts service of
+tests/fakes/accounts.py, which revokes the whole grant when a spent refresh token comes back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import math
+import socket
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from proxy.spotify.store import StoredToken, write_store
+from tests.fakes import payloads
+from tests.fakes.accounts import StrictAccounts
+from tests.fakes.spotify import Reply
+from tests.fakes.sse import EventReader
+from tests.grant_processes import Proxy, get_json, proxy_process
+from tests.processes import clean_env
+from tests.redis_server import RedisServer, redis_server
+
+TTL = 0.5
+SOAK_SECONDS = 20.0
+
+
+def owner_store(fake: StrictAccounts, folder: Path) -> tuple[Path, str]:
+    store = folder / "config" / "token.json"
+    token = fake.issue_grant()
+    authorized = datetime.now(UTC) - timedelta(days=1)
+    write_store(store, StoredToken(token, fake.client_id, fake.scopes, authorized))
+    return store, token
+
+
+def environment(fake: StrictAccounts, store: Path, server: RedisServer) -> dict[str, str]:
+    return clean_env(
+        {
+            **fake.env(store),
+            "SPOTIFY_PROXY_CACHE_TTL": str(TTL),
+            "SPOTIFY_PROXY_UPSTREAM_TIMEOUT": "1",
+            "SPOTIFY_PROXY_REDIS_URL": server.url,
+            "SPOTIFY_PROXY_REDIS_PREFIX": "test:",
+        }
+    )
+
+
+def test_three_replicas_make_one_spotify_call_per_ttl_and_never_spend_a_token_twice(
+    tmp_path: Path,
+) -> None:
+    fake = StrictAccounts(access_token_lifetime=0.5)
+    with fake.running(), redis_server(tmp_path / "redis") as server:
+        store, first = owner_store(fake, tmp_path)
+        env = environment(fake, store, server)
+        answers: Counter[tuple[int, object]] = Counter()
+        ready: Counter[int] = Counter()
+        with (
+            proxy_process(env, tmp_path, "a") as a,
+            proxy_process(env, tmp_path, "b") as b,
+            proxy_process(env, tmp_path, "c") as c,
+        ):
+            a.get("/v1/now-playing")  # every replica has an answer before the window opens
+            b.get("/v1/now-playing")
+            c.get("/v1/now-playing")
+            turns = itertools.cycle((a, b, c))
+            calls_before = fake.api_calls
+            opened = time.monotonic()
+            deadline = opened + SOAK_SECONDS
+
+            def visitor(proxies: list[Proxy]) -> None:
+                for proxy in itertools.cycle(proxies):
+                    if time.monotonic() >= deadline:
+                        return
+                    status, body = proxy.get("/v1/now-playing")
+                    answers[status, body.get("stale")] += 1
+                    # /readyz needs a working access token: every replica refreshes often.
+                    ready[proxy.get("/readyz")[0]] += 1
+
+            with ThreadPoolExecutor(3) as pool:
+                futures = [pool.submit(visitor, [next(turns) for _ in range(3)]) for _ in range(3)]
+                for future in futures:
+                    future.result()
+            window = time.monotonic() - opened
+            calls = fake.api_calls - calls_before
+            logs = a.log_text() + b.log_text() + c.log_text()
+        with server.client() as client:
+            stored = client.get("test:grant")
+
+    assert calls <= math.ceil(window / TTL) + 1, (calls, window)
+    assert calls >= window / TTL / 2, (calls, window)  # and the answers stayed live
+    assert fake.reuses == 0
+    assert fake.invalid_grants == 0
+    assert not fake.revoked
+    assert fake.refreshes >= 100, fake.refreshes
+    live = fake.live_token(first)
+    assert stored is not None
+    assert live is not None
+    assert live.encode() in stored
+    assert set(answers) == {(200, False)}, answers
+    assert set(ready) == {200}, ready
+    assert "invalid_grant" not in logs
+    assert "Traceback" not in logs
+    assert "seeded it from the token store" in logs
+
+
+class BlackHole:
+    """An accounts service that accepts connections and never answers (unreachable for one
+    replica): its refresh hangs while it holds the lease."""
+
+    def __init__(self) -> None:
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.server.getsockname()[1]}"
+        self.connected = threading.Event()
+        self.held: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                connection, _ = self.server.accept()
+                self.held.append(connection)
+                self.connected.set()
+
+    def close(self) -> None:
+        for connection in self.held:
+            connection.close()
+        self.server.close()
+
+
+def test_sigkill_of_the_replica_holding_the_refresh_lease_lets_another_take_over(
+    tmp_path: Path,
+) -> None:
+    fake = StrictAccounts(access_token_lifetime=0.5)
+    hole = BlackHole()
+    with fake.running(), redis_server(tmp_path / "redis") as server:
+        store, first = owner_store(fake, tmp_path)
+        env = {**environment(fake, store, server), "SPOTIFY_PROXY_UPSTREAM_TIMEOUT": "2"}
+        with proxy_process(env, tmp_path, "b") as b:
+            assert b.get("/readyz")[0] == 200
+            doomed_env = {**env, "SPOTIFY_ACCOUNTS_URL": hole.url}
+            with proxy_process(doomed_env, tmp_path, "a") as a:
+                threading.Thread(target=_ignore_errors, args=(a, "/readyz"), daemon=True).start()
+                assert hole.connected.wait(10), "the doomed replica never asked for a token"
+                with server.client() as client:
+                    assert client.get("test:lease:refresh") is not None  # it holds the lease
+                    a.process.kill()
+                    a.process.wait(10)
+                    left = client.pttl("test:lease:refresh") / 1000
+                killed = time.monotonic()
+            calls_at_kill = fake.token_calls
+            first_call_after = None
+            while time.monotonic() - killed < left + 5:
+                # /readyz waits for the lease (up to one lease), longer than urllib's default.
+                status, _ = get_json(b.url + "/readyz", timeout=15)
+                if first_call_after is None and fake.token_calls > calls_at_kill:
+                    first_call_after = time.monotonic() - killed
+                if status == 200 and first_call_after is not None:
+                    break
+                time.sleep(0.05)
+            assert b.get("/v1/now-playing")[0] == 200
+            logs = b.log_text()
+        with server.client() as client:
+            stored = client.get("test:grant")
+    hole.close()
+
+    assert first_call_after is not None, "no replica refreshed after the kill"
+    assert status == 200
+    assert first_call_after >= left - 0.3, (first_call_after, left)  # not while leased
+    assert fake.reuses == 0
+    assert fake.invalid_grants == 0
+    assert not fake.revoked
+    live = fake.live_token(first)
+    assert stored is not None
+    assert live is not None
+    assert live.encode() in stored
+    assert "Traceback" not in logs
+
+
+def _ignore_errors(proxy: Proxy, path: str) -> None:
+    with contextlib.suppress(OSError):
+        proxy.get(path)
+
+
+def test_redis_restarted_empty_keeps_answers_flowing_and_gets_the_grant_back(
+    tmp_path: Path,
+) -> None:
+    fake = StrictAccounts(access_token_lifetime=0.5)
+    with fake.running(), redis_server(tmp_path / "redis") as server:
+        store, first = owner_store(fake, tmp_path)
+        env = environment(fake, store, server)
+        with proxy_process(env, tmp_path, "a") as a, proxy_process(env, tmp_path, "b") as b:
+            for proxy in (a, b):
+                assert proxy.get("/v1/now-playing")[0] == 200
+            server.stop()
+            time.sleep(TTL)  # an answer younger than one TTL is still fresh
+            down: Counter[tuple[int, object]] = Counter()
+            until = time.monotonic() + 3
+            while time.monotonic() < until:
+                for proxy in (a, b):
+                    status, body = proxy.get("/v1/now-playing")
+                    down[status, body.get("stale")] += 1
+                time.sleep(0.05)
+            ready_status, ready = a.get("/readyz")
+            server.start()  # empty: no persistence
+            back = time.monotonic()
+            with server.client() as client:
+                while client.get("test:grant") is None:
+                    assert time.monotonic() - back < 20, "the grant was not written back"
+                    time.sleep(0.1)
+            while a.get("/v1/now-playing")[1]["stale"] or b.get("/v1/now-playing")[1]["stale"]:
+                # Within the back-off (5 s at most) and the write-back hold of the lease (5 s).
+                assert time.monotonic() - back < 20, a.log_text() + b.log_text()
+                time.sleep(0.1)
+            calls_before = fake.api_calls
+            opened = time.monotonic()
+            while time.monotonic() - opened < 4:
+                for proxy in (a, b):
+                    assert proxy.get("/v1/now-playing")[0] == 200
+            window = time.monotonic() - opened
+            calls = fake.api_calls - calls_before
+            logs = a.log_text() + b.log_text()
+        with server.client() as client:
+            stored = client.get("test:grant")
+
+    assert set(down) == {(200, True)}, down
+    assert ready_status == 503
+    assert "Redis at redis://127.0.0.1" in ready["reason"]
+    assert calls <= math.ceil(window / TTL) + 1, (calls, window)
+    assert fake.reuses == 0
+    assert fake.invalid_grants == 0
+    assert not fake.revoked
+    live = fake.live_token(first)
+    assert stored is not None
+    assert live is not None
+    assert live.encode() in stored
+    assert "wrote back the one this proxy holds" in logs
+    assert "Traceback" not in logs
+
+
+async def _first_two_events(url: str, within: float) -> tuple[Any, Any, float]:
+    async with aiohttp.ClientSession() as session:
+        async with session.get(url + "/v1/now-playing/stream") as response:
+            reader = EventReader(response)
+            first = (await reader.next()).json()
+            started = time.monotonic()
+            second = (await reader.next(within)).json()
+            return first, second, started
+
+
+def test_a_stream_on_one_replica_hears_a_track_change_another_fetched(tmp_path: Path) -> None:
+    fake = StrictAccounts(access_token_lifetime=3600)
+    fake.player = Reply(200, payloads.currently_playing(payloads.track("Before")))
+    with fake.running(), redis_server(tmp_path / "redis") as server:
+        store, _ = owner_store(fake, tmp_path)
+        env = {**environment(fake, store, server), "SPOTIFY_PROXY_CACHE_TTL": "1"}
+        with proxy_process(env, tmp_path, "a") as a, proxy_process(env, tmp_path, "b") as b:
+            assert b.get("/v1/now-playing")[0] == 200
+            changed = threading.Event()
+
+            def change_and_poll_b() -> float:
+                time.sleep(0.5)
+                fake.player = Reply(200, payloads.currently_playing(payloads.track("After")))
+                at = time.monotonic()
+                changed.set()
+                while time.monotonic() - at < 3:
+                    b.get("/v1/now-playing")
+                    time.sleep(0.05)
+                return at
+
+            with ThreadPoolExecutor(1) as pool:
+                poller = pool.submit(change_and_poll_b)
+                first, second, _ = asyncio.run(_first_two_events(a.url, within=5))
+                heard = time.monotonic()
+                changed_at = poller.result()
+            a_log = a.log_text()
+
+    assert first["item"]["title"] == "Before"
+    assert second["item"]["title"] == "After"
+    assert heard - changed_at <= 1 + 1, heard - changed_at
+    assert "Traceback" not in a_log
+
+
+def test_replicas_share_one_access_token(tmp_path: Path) -> None:
+    fake = StrictAccounts(access_token_lifetime=3600)
+    with fake.running(), redis_server(tmp_path / "redis") as server:
+        store, _ = owner_store(fake, tmp_path)
+        env = environment(fake, store, server)
+        with (
+            proxy_process(env, tmp_path, "a") as a,
+            proxy_process(env, tmp_path, "b") as b,
+            proxy_process(env, tmp_path, "c") as c,
+        ):
+            statuses = [proxy.get("/readyz")[0] for proxy in (a, b, c)]
+            fake.expire_access_tokens()  # Spotify refuses it (401): one new token for all
+            a.get("/v1/now-playing")
+            time.sleep(TTL)
+            b.get("/v1/now-playing")
+            statuses += [proxy.get("/readyz")[0] for proxy in (a, b, c)]
+
+    assert statuses == [200] * 6
+    assert fake.refreshes == 2, fake.refreshes
