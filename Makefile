@@ -65,7 +65,7 @@ types: $(STAMP)
 # Branch coverage of proxy/ and mkdocs_spotify/, the processes the tests start included; the
 # floor (fail_under in pyproject.toml) is the level reached, so a drop fails the run.
 unit: $(STAMP) system
-	$(PY) -m pytest --cov --cov-report=term
+	$(PY) -m pytest --cov --cov-report=term --durations=15
 
 test: lint types unit
 

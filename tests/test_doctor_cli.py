@@ -55,6 +55,10 @@ def test_missing_client_id_fails_with_the_fix(tmp_path: Path) -> None:
     assert doctor.proc.returncode == 1
     assert doctor.stdout.startswith("FAIL  SPOTIFY_CLIENT_ID is not set")
     assert "developer.spotify.com/dashboard" in doctor.stdout
+    # The rest of the checklist is there too, marked as not checked yet.
+    skipped = [line for line in doctor.stdout.splitlines() if line.startswith("SKIP  ")]
+    assert len(skipped) == 5
+    assert "token refresh" in skipped[1]
     assert "Traceback" not in doctor.output
     malformed = run_cli(["doctor"], {"SPOTIFY_CLIENT_ID": "my-app"}, tmp_path)
     assert malformed.proc.returncode == 1
@@ -85,5 +89,5 @@ def test_ctrl_c_exits_130_with_one_line(tmp_path: Path) -> None:
         doctor.proc.send_signal(signal.SIGINT)
         assert doctor.finish() == 130
     assert doctor.stderr.splitlines() == [
-        "Doctor cancelled (Ctrl-C): run `mkdocs-spotify doctor` again for the checklist."
+        "mkdocs-spotify doctor: cancelled (Ctrl-C): run it again for the checklist."
     ]

@@ -253,7 +253,8 @@ def test_ctrl_c_while_waiting_exits_130_with_one_line(tmp_path: Path) -> None:
         login.proc.send_signal(signal.SIGINT)
         assert login.finish() == 130
     assert login.stderr.splitlines() == [
-        "Login cancelled (Ctrl-C): run `mkdocs-spotify login` again when you are ready."
+        "mkdocs-spotify login: cancelled (Ctrl-C): run `mkdocs-spotify login` again when you are "
+        "ready."
     ]
     assert not (tmp_path / "token.json").exists()
     with socket.socket() as probe:

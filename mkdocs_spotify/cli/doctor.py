@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
         return _run(args)
     except KeyboardInterrupt:
         print(
-            "Doctor cancelled (Ctrl-C): run `mkdocs-spotify doctor` again for the checklist.",
+            "mkdocs-spotify doctor: cancelled (Ctrl-C): run it again for the checklist.",
             file=sys.stderr,
         )
         return EXIT_INTERRUPTED
@@ -70,7 +70,7 @@ def _run(args: argparse.Namespace) -> int:
     try:
         settings = load_settings(read_environment(), require_client_id=True)
     except SettingsError as error:
-        lines = checks.settings_problems(error.problems)
+        lines = checks.settings_problems(error.problems) + checks.not_checked_yet()
     else:
         lines = asyncio.run(diagnose(settings))
     print(checks.render(lines), flush=True)

@@ -83,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         return _run(args)
     except KeyboardInterrupt:
-        complain("Login cancelled (Ctrl-C): run `mkdocs-spotify login` again when you are ready.")
+        complain("cancelled (Ctrl-C): run `mkdocs-spotify login` again when you are ready.")
         return EXIT_INTERRUPTED
 
 
@@ -96,23 +96,20 @@ def _run(args: argparse.Namespace) -> int:
     try:
         scopes = DEFAULT_SCOPES if args.scopes is None else parse_scopes(args.scopes)
     except UsageError as problem:
-        print(problem, file=sys.stderr)
+        complain(str(problem))
         return EXIT_USAGE
     if not 0 < args.port < 65536:
-        print(
-            f"--port {args.port} is not a TCP port: use a number from 1 to 65535.",
-            file=sys.stderr,
-        )
+        complain(f"--port {args.port} is not a TCP port: use a number from 1 to 65535.")
         return EXIT_USAGE
     if not args.timeout > 0:
-        print(f"--timeout {args.timeout:g} must be a positive number of seconds.", file=sys.stderr)
+        complain(f"--timeout {args.timeout:g} must be a positive number of seconds.")
         return EXIT_USAGE
     try:
         environment = read_environment()
         settings = load_settings(environment, require_client_id=True)
     except SettingsError as error:
         for sentence in error.problems:
-            print(sentence, file=sys.stderr)
+            complain(sentence)
         return EXIT_USAGE
     to = args.to.strip() if args.to else None
     if to is not None:
@@ -125,7 +122,7 @@ def _run(args: argparse.Namespace) -> int:
                 "value as on the proxy, which enables its PUT /v1/admin/grant."
             )
         if wrong_target is not None:
-            print(wrong_target, file=sys.stderr)
+            complain(wrong_target)
             return EXIT_USAGE
     graphical = False
     if not args.no_browser:
@@ -163,7 +160,8 @@ def say(text: str = "") -> None:
 
 
 def complain(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
+    """An error for the owner: every one starts with the command, like the other commands'."""
+    print(f"mkdocs-spotify login: {text}", file=sys.stderr, flush=True)
 
 
 @dataclass(frozen=True)
