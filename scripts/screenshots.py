@@ -10,9 +10,9 @@
    `docs/screenshots/gallery/<theme>-<scheme>-<width>.png`. These pages get one fixed answer (a
    playing track), so the pictures only change when the widget or a theme does.
 
-The demo session has no album art (made-up Spotify image URLs would be broken), so the script
-adds one cover URL on Spotify's image host to each answer, as a real answer has, and this offline
-machine answers it with a locally drawn cover. Everything else is what a visitor gets.
+The demo proxy serves its own covers for the playing item. Its lists have no album art, so the
+script adds one cover URL on Spotify's image host to each list entry, as a real answer has, and
+this offline machine answers it with a locally drawn cover. Everything else is what a visitor gets.
 
     .venv/bin/python scripts/screenshots.py        # or: make screenshots
 """
@@ -65,15 +65,6 @@ def serve_directory(directory: Path) -> ThreadingHTTPServer:
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
-
-
-def with_cover(route: Route) -> None:
-    response = route.fetch()
-    answer = response.json()
-    for key in ("item", "last_played"):
-        if answer.get(key) and not answer[key].get("image"):
-            answer[key]["image"] = {"url": COVER_URL, "width": 300, "height": 300}
-    route.fulfill(response=response, body=json.dumps(answer))
 
 
 def with_list_covers(route: Route) -> None:
@@ -249,7 +240,6 @@ def main() -> int:
                         device_scale_factor=2,
                         reduced_motion="reduce",
                     )
-                    page.route(f"{proxy.url}/v1/now-playing", with_cover)
                     page.route(
                         COVER_URL,
                         lambda route: route.fulfill(content_type="image/svg+xml", body=COVER),

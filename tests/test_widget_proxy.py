@@ -112,6 +112,14 @@ def test_the_demo_proxy_feeds_the_widget(page_server: WidgetServer, tab: Tab) ->
         tab.page.wait_for_selector("spotify-now-playing[data-state]")
         state = tab.page.locator("spotify-now-playing").get_attribute("data-state")
         assert state in ("playing", "paused", "last", "idle")
+        # The session starts with a track, whose cover the demo proxy draws and serves itself.
+        cover = tab.page.locator("spotify-now-playing .snp-art img")
+        cover.wait_for()
+        tab.page.wait_for_function(
+            "document.querySelector('spotify-now-playing .snp-art img').naturalWidth > 0"
+        )
+        src = cover.get_attribute("src") or ""
+        assert src.startswith(f"{proxy}/v1/demo/covers/")
         assert tab.problems == []
 
 

@@ -1,51 +1,49 @@
 """A simulated listening session for `mkdocs-spotify proxy --demo`. Pure: the clock is an argument.
 
 The session answers in Spotify's wire format so it goes through the same normaliser as a real
-reply. It loops forever over a four-minute cycle (240 s of wall time) so someone watching a page
-sees every state soon:
+reply. Someone watching a page for a minute should see every state, each long enough to notice,
+so the session loops over a 52-second scene, told twice with different items (104 s in all):
 
-| from (s) | what Spotify would say |
-|---|---|
-| 0   | a track plays (42 s) and rolls over to the next when it ends |
-| 42  | a track with two artists and a long title (50 s) |
-| 92  | an explicit track (40 s) |
-| 132 | a track plays 22 s, is paused for 14 s with its progress frozen, then plays to its end |
-| 190 | a podcast episode plays for 30 s, somewhere in its middle |
-| 220 | nothing plays: 204 with no body (20 s) |
+| from (s) | first telling | second telling |
+|---|---|---|
+| 0  | a short track plays from its start to its end (16 s) | an explicit track, the same way |
+| 16 | the next track starts and plays 12 s | a podcast episode plays 12 s from its middle |
+| 28 | it is paused for 12 s with its progress frozen | the episode is paused the same way |
+| 40 | nothing plays: 204 with no body (12 s), as a paused player goes idle | the same |
 
-Tracks are a few tens of seconds long, not three minutes, so changes come quickly. Every name is
-made up. Ids are well-formed but invented, and nothing has images: made-up i.scdn.co URLs would
-render as broken images, so the widget shows its placeholder instead.
+Any 60 s of the loop therefore hold playing, paused and idle (each for 12 s or more) and a
+change from one item to the next. Tracks are seconds long, not minutes, so the progress bar
+visibly moves. Every name is made up, so nothing has a Spotify id: each link opens Spotify's
+search page for the name instead. The wire replies have no images (made-up i.scdn.co URLs would
+be broken images); after normalising, `with_demo_cover` gives each album one of the covers the
+demo proxy draws and serves itself (`proxy.answers.demo_art`), at a path on its own origin.
 """
 
 from __future__ import annotations
 
 import copy
-import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from urllib.parse import quote
 
-_BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-_ID_LENGTH = 22
+from proxy.answers.demo_art import COVER_PX, cover_url
+from proxy.answers.nowplaying import Image, NowPlaying
+
+_SEARCH = "https://open.spotify.com/search/"
 
 
-def fake_id(seed: str) -> str:
-    """A Spotify-shaped id (22 base-62 characters) that is the same for the same seed."""
-    number = int.from_bytes(hashlib.sha256(seed.encode()).digest(), "big")
-    chars = []
-    for _ in range(_ID_LENGTH):
-        number, digit = divmod(number, 62)
-        chars.append(_BASE62[digit])
-    return "".join(chars)
+def search_url(name: str) -> str:
+    """Spotify's search page for `name`: a real page for any text, unlike an invented id."""
+    return _SEARCH + quote(name, safe="")
 
 
 def _link(kind: str, name: str) -> dict[str, object]:
-    spotify_id = fake_id(f"{kind}:{name}")
+    # No id, uri or API href: every one would be invented. The link searches for the name.
     return {
-        "id": spotify_id,
-        "uri": f"spotify:{kind}:{spotify_id}",
-        "href": f"https://api.spotify.com/v1/{kind}s/{spotify_id}",
-        "external_urls": {"spotify": f"https://open.spotify.com/{kind}/{spotify_id}"},
+        "id": None,
+        "uri": None,
+        "href": None,
+        "external_urls": {"spotify": search_url(name)},
         "type": kind,
         "name": name,
     }
@@ -103,7 +101,7 @@ class _Segment:
     playing: bool = True
 
 
-_HARBOUR = _track("Paper Lanterns", ["The Quiet Harbours"], "Tidewater Letters", 42)
+_HARBOUR = _track("Paper Lanterns", ["The Quiet Harbours"], "Tidewater Letters", 16)
 _LONG_TITLE = _track(
     "A Very Long Song Title That Keeps Going Well Past The Edge Of Any Reasonable Footer "
     "(Extended Lighthouse Mix)",
@@ -111,21 +109,34 @@ _LONG_TITLE = _track(
     "Signals From The Shoreline",
     50,
 )
-_EXPLICIT = _track("Concrete Bloom", ["Nova Kestrel"], "Rust & Neon", 40, explicit=True)
+_EXPLICIT = _track("Concrete Bloom", ["Nova Kestrel"], "Rust & Neon", 16, explicit=True)
 _PAUSED = _track("Slow Orbit", ["Juniper Lowe"], "Small Hours", 44)
 _EPISODE = _episode(
     "Episode 42: Why Caches Lie", "Made-Up Minutes", "Imaginary Radio Collective", 1_860
 )
 
+# The scene's stretches after its opening track (milliseconds): each long enough that a widget
+# fed by the live stream (or polling every few seconds) shows it for a while.
+_PLAY_MS = 12_000
+_PAUSE_MS = 12_000
+_IDLE_MS = 12_000
+
+
+def _scene(opener: dict[str, object], then: dict[str, object], from_ms: int) -> list[_Segment]:
+    """`opener` plays whole, `then` plays from `from_ms` and is paused, then the player is idle."""
+    opener_ms = opener["duration_ms"]
+    assert isinstance(opener_ms, int)
+    return [
+        _Segment(opener_ms, opener),
+        _Segment(_PLAY_MS, then, progress_at_start_ms=from_ms),
+        _Segment(_PAUSE_MS, then, progress_at_start_ms=from_ms + _PLAY_MS, playing=False),
+        _Segment(_IDLE_MS),
+    ]
+
+
 _CYCLE: tuple[_Segment, ...] = (
-    _Segment(42_000, _HARBOUR),
-    _Segment(50_000, _LONG_TITLE),
-    _Segment(40_000, _EXPLICIT),
-    _Segment(22_000, _PAUSED),
-    _Segment(14_000, _PAUSED, progress_at_start_ms=22_000, playing=False),
-    _Segment(22_000, _PAUSED, progress_at_start_ms=22_000),
-    _Segment(30_000, _EPISODE, progress_at_start_ms=754_000),
-    _Segment(20_000),
+    *_scene(_HARBOUR, _LONG_TITLE, 0),
+    *_scene(_EXPLICIT, _EPISODE, 754_000),
 )
 CYCLE_MS = sum(segment.length_ms for segment in _CYCLE)
 
@@ -162,6 +173,31 @@ class DemoSession:
             "currently_playing_type": segment.item["type"],
             "actions": {"disallows": {"resuming": True} if segment.playing else {"pausing": True}},
         }
+
+
+# Each album (an episode's show) of the now-playing loop has its own cover.
+_COVERS = {
+    album: cover_url(number)
+    for number, album in enumerate(
+        ("Tidewater Letters", "Signals From The Shoreline", "Rust & Neon", "Made-Up Minutes"),
+        start=1,
+    )
+}
+
+
+def with_demo_cover(previous: NowPlaying | None, new: NowPlaying) -> NowPlaying:
+    """The demo's answer step: the item's cover, served by the demo proxy itself.
+
+    The URL is a path on the proxy's own origin (the widget resolves it against the proxy's URL
+    and accepts that origin), so it holds behind any host name. The normaliser, which only lets
+    Spotify's image hosts through, never sees it.
+    """
+    item = new["item"]
+    album = item["album"] if item is not None else None
+    if item is None or album is None or album["name"] not in _COVERS:
+        return new
+    image: Image = {"url": _COVERS[album["name"]], "width": COVER_PX, "height": COVER_PX}
+    return {**new, "item": {**item, "image": image}}
 
 
 # --- the demo's listening lists (recently played, top tracks, top artists) ------------------------

@@ -20,6 +20,7 @@ from aiohttp import web
 from proxy.alerts.notifier import Notifier
 from proxy.answers.cache import AnswerCache
 from proxy.answers.changes import matters
+from proxy.answers.demo import with_demo_cover
 from proxy.answers.encoding import render_json
 from proxy.answers.last_played import carry_last_played
 from proxy.answers.list_fetch import Get, demo_get
@@ -33,6 +34,7 @@ from proxy.settings import Settings
 from proxy.spotify.client import SpotifyClient
 from proxy.spotify.tokens import AccessTokens
 from proxy.web.admin import ADMIN_PATH, GrantHandOver
+from proxy.web.covers import COVERS_ROUTE, cover_handler
 from proxy.web.grant_watch import grant_watch_context
 from proxy.web.handlers import Handlers
 from proxy.web.lists import ListEndpoint, list_endpoints
@@ -70,6 +72,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     private = PrivateSwitch(settings.privacy.private, settings.private_file, clock)
     # Privacy first: what it hides never enters the delay buffer or last_played.
     steps: list[NowPlayingStep] = [privacy_step(Rules(settings.privacy), clock, private.on)]
+    if settings.demo:  # the demo's covers, which the normaliser (Spotify's hosts only) would drop
+        steps.insert(0, with_demo_cover)
     if settings.privacy.delay_minutes:
         steps.append(delay_step(DelayBuffer(round(settings.privacy.delay_minutes * 60_000))))
     steps.append(carry_last_played)
@@ -125,7 +129,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     now_playing = private_aware(
         handlers.now_playing, private, clock, settings.allowed_origins, settings.cache_ttl
     )
-    _add_routes(app.router, handlers, now_playing, stream, lists, admin)
+    _add_routes(app.router, handlers, now_playing, stream, lists, admin, demo=settings.demo)
     return app
 
 
@@ -136,6 +140,8 @@ def _add_routes(
     stream: StreamHandler[NowPlaying],
     lists: Mapping[str, ListEndpoint],
     admin: GrantHandOver | None,
+    *,
+    demo: bool,
 ) -> None:
     # Handlers answer 404/405 themselves so every error is JSON without an error middleware;
     # the one middleware (proxy.web.protocol) only refuses what the parser let through.
@@ -155,6 +161,12 @@ def _add_routes(
         resource = router.add_resource(ADMIN_PATH)
         resource.add_route("PUT", admin.put)
         resource.add_route("*", admin.method_not_allowed)
+    if demo:  # the demo's album covers, from the proxy's own origin; elsewhere unknown (404)
+        cover = cover_handler(h.not_found)
+        resource = router.add_resource(COVERS_ROUTE)
+        resource.add_route("GET", cover)
+        resource.add_route("HEAD", cover)
+        resource.add_route("*", h.method_not_allowed)
     router.add_route("*", "/{tail:.*}", h.not_found)
 
 
