@@ -41,7 +41,7 @@ from proxy.web.lists import ListEndpoint, list_endpoints
 from proxy.web.metrics import client_traces, install_metrics
 from proxy.web.origins import RefusedOrigins
 from proxy.web.private import private_aware
-from proxy.web.protocol import refuse_malformed
+from proxy.web.protocol import Handler, screened
 from proxy.web.stream import StreamHandler
 from proxy.web.stream_hub import StreamHub
 
@@ -54,9 +54,8 @@ LISTS: web.AppKey[dict[str, ListEndpoint]] = web.AppKey("lists")
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Application:
     clock = clock or Clock()
-    app = web.Application(middlewares=[refuse_malformed])
+    app = web.Application()
     app[SETTINGS] = settings
-    app.on_response_prepare.append(RefusedOrigins(settings.allowed_origins, clock))
     tokens: AccessTokens | None = None
     get: Get
     if settings.demo:
@@ -129,12 +128,27 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     now_playing = private_aware(
         handlers.now_playing, private, clock, settings.allowed_origins, settings.cache_ttl
     )
-    _add_routes(app.router, handlers, now_playing, stream, lists, admin, demo=settings.demo)
+    refused = RefusedOrigins(settings.allowed_origins, clock)
+    router = ScreenedRouter(app.router, refused)
+    _add_routes(router, handlers, now_playing, stream, lists, admin, demo=settings.demo)
     return app
 
 
+class ScreenedRouter:
+    """Adds every route behind `screened` (see proxy.web.protocol), so none can miss it."""
+
+    def __init__(self, router: web.UrlDispatcher, refused: RefusedOrigins) -> None:
+        self.router = router
+        self.refused = refused
+
+    def add(self, path: str, routes: Mapping[str, Handler]) -> None:
+        resource = self.router.add_resource(path)
+        for method, handler in routes.items():
+            resource.add_route(method, screened(handler, self.refused))
+
+
 def _add_routes(
-    router: web.UrlDispatcher,
+    router: ScreenedRouter,
     h: Handlers,
     now_playing: Callable[[web.Request], Awaitable[web.Response]],
     stream: StreamHandler[NowPlaying],
@@ -143,8 +157,7 @@ def _add_routes(
     *,
     demo: bool,
 ) -> None:
-    # Handlers answer 404/405 themselves so every error is JSON without an error middleware;
-    # the one middleware (proxy.web.protocol) only refuses what the parser let through.
+    # Handlers answer 404/405 themselves so every error is JSON without an error middleware.
     for path, get, head in (
         ("/v1/now-playing", now_playing, now_playing),
         ("/v1/now-playing/stream", stream.stream, stream.head),
@@ -152,22 +165,15 @@ def _add_routes(
         ("/healthz", h.healthz, h.healthz),
         ("/readyz", h.readyz, h.readyz),
     ):
-        resource = router.add_resource(path)
-        resource.add_route("GET", get)
-        resource.add_route("HEAD", head)
-        resource.add_route("OPTIONS", h.preflight)
-        resource.add_route("*", h.method_not_allowed)
+        router.add(
+            path, {"GET": get, "HEAD": head, "OPTIONS": h.preflight, "*": h.method_not_allowed}
+        )
     if admin is not None:  # without SPOTIFY_PROXY_ADMIN_TOKEN the path is unknown (404)
-        resource = router.add_resource(ADMIN_PATH)
-        resource.add_route("PUT", admin.put)
-        resource.add_route("*", admin.method_not_allowed)
+        router.add(ADMIN_PATH, {"PUT": admin.put, "*": admin.method_not_allowed})
     if demo:  # the demo's album covers, from the proxy's own origin; elsewhere unknown (404)
         cover = cover_handler(h.not_found)
-        resource = router.add_resource(COVERS_ROUTE)
-        resource.add_route("GET", cover)
-        resource.add_route("HEAD", cover)
-        resource.add_route("*", h.method_not_allowed)
-    router.add_route("*", "/{tail:.*}", h.not_found)
+        router.add(COVERS_ROUTE, {"GET": cover, "HEAD": cover, "*": h.method_not_allowed})
+    router.add("/{tail:.*}", {"*": h.not_found})
 
 
 def _listen_to_replicas(app: web.Application) -> Coroutine[Any, Any, None]:

@@ -55,21 +55,18 @@ def _loopback_twin(origin: str, allowed: tuple[str, ...]) -> str | None:
 
 
 class RefusedOrigins:
-    """An `on_response_prepare` hook: any answer to a cross-origin request that carries no
-    `Access-Control-Allow-Origin` was refused; log it once per origin per hour."""
+    """Any answer to a cross-origin request that carries no `Access-Control-Allow-Origin` was
+    refused: log it once per origin per hour (`check` runs after each handler)."""
 
     def __init__(self, allowed: tuple[str, ...], clock: Clock) -> None:
         self.allowed = allowed
         self.clock = clock
         self._logged: dict[str, float] = {}
 
-    async def __call__(self, request: web.Request, response: web.StreamResponse) -> None:
-        origins = request.headers.getall("Origin", [])
-        if len(origins) != 1 or response.status == 400:
-            return  # none, or a malformed request that was refused anyway
-        origin = origins[0]
-        if origin in self.allowed:
-            return
+    def check(self, request: web.BaseRequest, response: web.StreamResponse) -> None:
+        origin = request.headers.get("Origin")
+        if origin is None or origin in self.allowed or response.status == 400:
+            return  # same-origin or a tool, allowed, or a refused malformed request
         if "Access-Control-Allow-Origin" in response.headers:
             return
         now = self.clock.monotonic()
