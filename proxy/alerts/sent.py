@@ -12,9 +12,10 @@ import contextlib
 import fcntl
 import json
 import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+
+from proxy.spotify.store import replace_atomically
 
 
 def sent_record_path(token_store: Path) -> Path:
@@ -48,14 +49,4 @@ def add_sent(path: Path, key: str) -> None:
     """Add `key` to the record (read, add, replace atomically)."""
     keys = sorted(read_sent(path) | {key})
     payload = json.dumps({"sent": keys}, indent=2).encode() + b"\n"
-    fd, tmp = tempfile.mkstemp(prefix=".notified-", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    replace_atomically(path, payload, ".notified-")

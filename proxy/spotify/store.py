@@ -136,8 +136,14 @@ def write_store(path: Path, token: StoredToken) -> None:
     target = path.resolve()
     target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     payload = json.dumps(token.to_json(), indent=2).encode() + b"\n"
-    # mkstemp creates the file with mode 0600, so the token is never readable by others.
-    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=target.parent)
+    replace_atomically(target, payload, TEMP_PREFIX)
+    _fsync_dir(target.parent)
+
+
+def replace_atomically(target: Path, payload: bytes, prefix: str) -> None:
+    """Write `payload` to a temporary file beside `target` (mode 0600 from creation: mkstemp),
+    fsync it and rename it over `target`; the temporary file never outlives a failure."""
+    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=TEMP_SUFFIX, dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
@@ -148,7 +154,6 @@ def write_store(path: Path, token: StoredToken) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-    _fsync_dir(target.parent)
 
 
 def leftover_temp_files(path: Path) -> list[tuple[Path, bool]]:
