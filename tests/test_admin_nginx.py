@@ -9,10 +9,8 @@ from __future__ import annotations
 import json
 import re
 import secrets
-import socket
 import ssl
 import subprocess
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -25,9 +23,9 @@ from tests.fakes.accounts import StrictAccounts
 from tests.fakes.net import free_port
 from tests.grant_processes import proxy_process
 from tests.login_process import CliProcess, consent
+from tests.nginx_server import running_nginx
 from tests.processes import clean_env
 
-NGINX = "/usr/sbin/nginx"  # installed by `make system`
 DOC = Path(__file__).resolve().parent.parent / "docs" / "proxy.md"
 ADMIN_TOKEN = secrets.token_urlsafe(32)
 
@@ -62,52 +60,16 @@ def nginx(
 ) -> Iterator[tuple[str, str]]:
     """nginx with the documented locations on a TLS port and a plain port: (https, http)."""
     tls, plain = free_port(), free_port()
-    conf = folder / "nginx.conf"
-    conf.write_text(
-        f"""
-daemon off;
-worker_processes 1;
-pid {folder}/nginx.pid;
-error_log {folder}/error.log warn;
-events {{ worker_connections 64; }}
-http {{
-    access_log off;
-    client_body_temp_path {folder}/client_body;
-    proxy_temp_path {folder}/proxy;
-    fastcgi_temp_path {folder}/fastcgi;
-    uwsgi_temp_path {folder}/uwsgi;
-    scgi_temp_path {folder}/scgi;
+    body = f"""
     server {{
         listen 127.0.0.1:{tls} ssl;
         listen 127.0.0.1:{plain};
         ssl_certificate {cert};
         ssl_certificate_key {key};
 {documented_locations(upstream_port, admin_block)}
-    }}
-}}
-"""
-    )
-    process = subprocess.Popen(
-        [NGINX, "-p", str(folder), "-e", str(folder / "error.log"), "-c", str(conf)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 10
-        for port in (tls, plain):
-            while True:
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                    break
-                except OSError:
-                    if process.poll() is not None or time.monotonic() > deadline:
-                        log = (folder / "error.log").read_text()
-                        raise AssertionError(f"nginx did not start: {log}") from None
-                    time.sleep(0.05)
+    }}"""
+    with running_nginx(folder, body, [tls, plain]):
         yield f"https://127.0.0.1:{tls}/spotify", f"http://127.0.0.1:{plain}/spotify"
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 def put_as_the_site(

@@ -6,8 +6,6 @@ import asyncio
 import gzip
 import json
 import re
-import socket
-import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,8 +20,8 @@ from tests.fakes import payloads
 from tests.fakes.net import free_port
 from tests.fakes.spotify import FakeSpotify, Reply
 from tests.fakes.sse import Event, EventReader
+from tests.nginx_server import running_nginx
 
-NGINX = "/usr/sbin/nginx"  # installed by `make system`
 DOC = Path(__file__).resolve().parent.parent / "docs" / "proxy.md"
 TTL = 0.5
 
@@ -35,21 +33,10 @@ def documented_locations(upstream_port: int) -> str:
     return block.replace("127.0.0.1:8787", f"127.0.0.1:{upstream_port}")
 
 
-def nginx_conf(folder: Path, port: int, upstream_port: int) -> str:
-    # Every path nginx writes lives in the test's folder, so it runs without root.
-    return f"""
-daemon off;
-worker_processes 1;
-pid {folder}/nginx.pid;
-error_log {folder}/error.log warn;
-events {{ worker_connections 64; }}
-http {{
-    access_log off;
-    client_body_temp_path {folder}/client_body;
-    proxy_temp_path {folder}/proxy;
-    fastcgi_temp_path {folder}/fastcgi;
-    uwsgi_temp_path {folder}/uwsgi;
-    scgi_temp_path {folder}/scgi;
+@contextmanager
+def nginx(folder: Path, upstream_port: int) -> Iterator[str]:
+    port = free_port()
+    body = f"""
     # What a blog's nginx often has; the stream's location must switch it off.
     gzip on;
     gzip_min_length 1;
@@ -57,36 +44,9 @@ http {{
     server {{
         listen 127.0.0.1:{port};
 {documented_locations(upstream_port)}
-    }}
-}}
-"""
-
-
-@contextmanager
-def nginx(folder: Path, upstream_port: int) -> Iterator[str]:
-    port = free_port()
-    conf = folder / "nginx.conf"
-    conf.write_text(nginx_conf(folder, port, upstream_port))
-    process = subprocess.Popen(
-        [NGINX, "-p", str(folder), "-e", str(folder / "error.log"), "-c", str(conf)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    log = (folder / "error.log").read_text()
-                    raise AssertionError(f"nginx did not start: {log}") from None
-                time.sleep(0.05)
+    }}"""
+    with running_nginx(folder, body, [port]):
         yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 async def timed(reader: EventReader) -> tuple[Event, float]:
