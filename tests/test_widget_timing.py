@@ -90,24 +90,29 @@ def test_a_hidden_tab_stops_fetching_and_resumes_at_once(server: WidgetServer, t
     settle(server, tab, 2)
 
 
-def test_errors_back_off_exponentially(server: WidgetServer, tab: Tab) -> None:
+@pytest.mark.parametrize("jitter", [0.0, 0.999])
+def test_errors_back_off_exponentially(server: WidgetServer, tab: Tab, jitter: float) -> None:
+    # The jitter is pinned at both ends of its range, so each retry has one exact due time
+    # (a random jitter let a retry fall inside the window the test expected to be quiet).
+    tab.page.add_init_script(f"Math.random = () => {jitter};")
     server.answer = Answer(status=503)
     tab.page.goto(server.url("/"))
     settle(server, tab, 1)
 
-    # With min-interval 5 s the n-th retry waits between 5 * 2**n / 2 and 5 * 2**n seconds.
-    advance(tab, 4.5)
-    settle(server, tab, 1)
-    advance(tab, 6)
-    settle(server, tab, 2)
-    advance(tab, 9.5)
-    settle(server, tab, 2)
-    advance(tab, 11)
-    settle(server, tab, 3)
+    # With min-interval 5 s the n-th retry waits (1 + jitter) * 5 * 2**n / 2 seconds.
+    fetches, since_failure = 1, 0.0
+    for n in (1, 2, 3):
+        due = (1 + jitter) * 5 * 2**n / 2
+        advance(tab, due - since_failure - 0.5)
+        settle(server, tab, fetches)
+        advance(tab, 1)
+        fetches += 1
+        settle(server, tab, fetches)
+        since_failure = 0.5
 
     # Back in service: the next answer renders and the pace returns to normal.
     server.answer = Answer(body=now_playing(track_item(), status="paused"))
-    tab.run_until_state("paused", 60)
+    tab.run_until_state("paused", 90)  # the 4th retry is due within (1 + jitter) * 40 s
     assert all("503" in problem for problem in tab.problems)  # only the browser's network log
 
 
