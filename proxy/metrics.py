@@ -2,18 +2,21 @@
 (https://prometheus.io/docs/practices/naming/: `_total` counters, base units such as seconds).
 
 `Metrics` is what the rest of the proxy touches: plain methods, so no other module imports
-prometheus_client. It listens to the token layer like any `TokenListener`; gauges that mirror
-a number the proxy already keeps (open streams, the grant's remaining time) read it at each
-scrape. The web layer keeps it under `proxy.web.metrics.METRICS` only when SPOTIFY_PROXY_METRICS
-is set (`request.app.get(METRICS)` is None otherwise).
+prometheus_client. It listens to the token layer like any `TokenListener`; numbers the proxy
+already keeps (open streams, the grant's remaining time, the Redis errors the grant store and the
+shared caches count in plain ints) are read at each scrape. The web layer keeps it under
+`proxy.web.metrics.METRICS` only when SPOTIFY_PROXY_METRICS is set (`request.app.get(METRICS)` is
+None otherwise).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
+from prometheus_client.core import CounterMetricFamily
+from prometheus_client.registry import Collector
 
 from proxy.spotify.events import TokenListener
 
@@ -42,8 +45,9 @@ class Metrics(TokenListener):
         )
         self.answers = Counter(
             f"{PREFIX}_answers",
-            "Now-playing answers served to visitors by freshness (fresh, stale, 503).",
-            ["freshness"],
+            "Answers served to visitors by endpoint (now-playing, recently-played, top/tracks, "
+            "top/artists) and freshness (fresh, stale, 503).",
+            ["endpoint", "freshness"],
             registry=registry,
         )
         self.token_refreshes = Counter(
@@ -82,12 +86,13 @@ class Metrics(TokenListener):
             registry=registry,
         )
         self.grant_remaining.set(math.nan)
+        self.redis_errors = RedisErrors()
 
     def spotify_call(self, endpoint: str, outcome: str) -> None:
         self.spotify_calls.labels(endpoint, outcome).inc()
 
-    def answer_served(self, freshness: str) -> None:
-        self.answers.labels(freshness).inc()
+    def answer_served(self, endpoint: str, freshness: str) -> None:
+        self.answers.labels(endpoint, freshness).inc()
 
     def rate_limited_until(self, unix_seconds: float) -> None:
         self.rate_limit_deadline.set(unix_seconds)
@@ -108,6 +113,13 @@ class Metrics(TokenListener):
 
         self.grant_remaining.set_function(value)
 
+    def track_redis_errors(self, part: str, count: Callable[[], int]) -> None:
+        """Add `count()` (a running total) to the Redis errors of `part` at each scrape; the
+        counter appears, at 0, with the first part tracked."""
+        if not self.redis_errors.parts:
+            self.registry.register(self.redis_errors)
+        self.redis_errors.parts.setdefault(part, []).append(count)
+
     def refreshed(self, rotated: bool) -> None:
         self.token_refreshes.inc()
         if rotated:
@@ -119,3 +131,23 @@ class Metrics(TokenListener):
     def exposition(self) -> bytes:
         """The registry in Prometheus' text format."""
         return generate_latest(self.registry)
+
+
+class RedisErrors(Collector):
+    """`mkdocs_spotify_redis_errors_total{part}`: the running totals the Redis-backed parts keep
+    themselves, summed per part at each scrape
+    (https://prometheus.github.io/client_python/collector/custom/)."""
+
+    def __init__(self) -> None:
+        self.parts: dict[str, list[Callable[[], int]]] = {}
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        family = CounterMetricFamily(
+            f"{PREFIX}_redis_errors",
+            "Redis commands that failed (unreachable, timeout, refused), by the part that "
+            "sent them (grant, answers).",
+            labels=["part"],
+        )
+        for part, counts in self.parts.items():
+            family.add_metric([part], sum(count() for count in counts))
+        yield family

@@ -55,8 +55,9 @@ def calls(samples: Samples, endpoint: str, outcome: str) -> float:
     return samples.get(key, 0.0)
 
 
-def answers(samples: Samples, freshness: str) -> float:
-    return samples.get(("mkdocs_spotify_answers_total", (("freshness", freshness),)), 0.0)
+def answers(samples: Samples, freshness: str, endpoint: str = "now-playing") -> float:
+    key = ("endpoint", endpoint), ("freshness", freshness)
+    return samples.get(("mkdocs_spotify_answers_total", key), 0.0)
 
 
 def value(samples: Samples, name: str) -> float:
@@ -123,6 +124,56 @@ async def test_counters_follow_spotify_outcomes_and_answers(
     assert answers(samples, "fresh") == 5  # 3 before, the idle 204, this one
 
 
+async def test_list_answers_are_counted_by_endpoint_and_freshness(
+    fake_spotify: FakeSpotify,
+    metrics_settings: Settings,
+    start_proxy: StartProxy,
+    clock: ManualClock,
+) -> None:
+    ttl = metrics_settings.top_ttl
+    fake_spotify.top = Reply(502, {"error": {"status": 502, "message": "Bad gateway"}})
+    client = await start_proxy(metrics_settings, clock)
+    assert (await client.get("/v1/top/tracks")).status == 503
+
+    fake_spotify.top = Reply(200, {"items": [payloads.track()], "total": 1})
+    clock.advance(ttl + 1)
+    assert (await client.get("/v1/top/tracks")).status == 200
+    assert (await client.get("/v1/top/tracks?range=long_term")).status == 200
+    assert (await client.get("/v1/top/artists")).status == 200
+    recent = await client.get("/v1/recently-played")
+    assert (await recent.json())["stale"] is False
+    etag = recent.headers["ETag"]
+    assert (await client.get("/v1/recently-played", headers={"If-None-Match": etag})).status == 304
+    assert (await client.get("/v1/top/tracks?limit=0")).status == 400  # not an answer
+
+    # Spotify fails: the long-term list goes stale; a 304 for it counts by its own cache, while
+    # the short-term cache (no call since) still holds a live answer.
+    fake_spotify.top = Reply(500, None)
+    clock.advance(ttl + 1)
+    stale = await client.get("/v1/top/tracks?range=long_term")
+    assert (await stale.json())["stale"] is True
+    again = await client.get(
+        "/v1/top/tracks?range=long_term", headers={"If-None-Match": stale.headers["ETag"]}
+    )
+    assert again.status == 304
+
+    samples = await scrape(metrics_settings)
+    counts = {
+        (endpoint, freshness): answers(samples, freshness, endpoint)
+        for endpoint in ("now-playing", "recently-played", "top/tracks", "top/artists")
+        for freshness in ("fresh", "stale", "503")
+    }
+    assert {key: n for key, n in counts.items() if n} == {
+        ("top/tracks", "503"): 1,
+        ("top/tracks", "fresh"): 2,
+        ("top/tracks", "stale"): 2,
+        ("top/artists", "fresh"): 1,
+        ("recently-played", "fresh"): 2,
+    }
+    labels = {dict(key).get("endpoint") for name, key in samples if "answers" in name}
+    assert labels == {"recently-played", "top/tracks", "top/artists"}  # never a visitor's path
+
+
 async def eventually(settings: Settings, check: Callable[[Samples], bool]) -> Samples:
     """Scrape until `check` holds (work finishing in the background), for at most 5 s."""
     for _ in range(100):
@@ -160,6 +211,8 @@ async def test_rotations_are_counted(store_path: Path, start_proxy: StartProxy) 
     assert value(samples, "mkdocs_spotify_token_rotations_total") == 1
     assert math.isnan(value(samples, "mkdocs_spotify_grant_remaining_seconds"))  # no date known
     assert value(samples, "mkdocs_spotify_live_streams") == 0
+    # Without SPOTIFY_PROXY_REDIS_URL there is no Redis to fail: the counter is absent.
+    assert not [name for name, _ in samples if name.startswith("mkdocs_spotify_redis_")]
 
 
 async def test_a_refused_grant_a_503_and_a_failing_notifier(

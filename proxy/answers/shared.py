@@ -104,6 +104,7 @@ class SharedAnswerCache(AnswerCache[T], Generic[T]):
         self._heard = asyncio.Event()
         self._backoff = 0.0
         self.redis_problem: str | None = None
+        self.redis_errors = 0  # failed Redis commands, each counted in _redis_down (metrics)
 
     async def _update(self) -> None:
         started = self.clock.epoch_ms()
@@ -227,6 +228,7 @@ class SharedAnswerCache(AnswerCache[T], Generic[T]):
 
     def _redis_down(self, error: BaseException) -> None:
         """Serve the last answer as stale and ask Redis again after a growing pause."""
+        self.redis_errors += 1
         down = SharedStateDown(
             f"Redis at {redis_location(self.url)} cannot be reached: start it or fix "
             "SPOTIFY_PROXY_REDIS_URL; answers are served as stale until it is back"

@@ -13,6 +13,8 @@ Same contract as `FileGrantStore` (`grant_store.GrantStore`), with Redis' own to
 
 The protocol's synchronous methods run in a thread (the chain calls them with
 `asyncio.to_thread`) on redis-py's blocking client; the lease is taken on `redis.asyncio`.
+Every failed Redis command is counted once, where it is caught, in `redis_errors` (read by the
+metrics, when they are on).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import contextlib
 import json
 import logging
 import secrets
+import threading
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -99,11 +102,14 @@ class RedisGrantStore:
         self._known: StoredToken | None = None  # the last grant read or written
         self._generation = -1  # the generation of `_known` (Redis' version counter)
         self._version: object = None
+        self.redis_errors = 0  # failed commands so far; the sync ones run in threads
+        self._errors_lock = threading.Lock()
 
     def load(self) -> StoredToken | None:
         try:
             raw, generation = self.sync.mget(self.grant_key, self.version_key)
         except REDIS_ERRORS:
+            self._failed()
             raise unreachable(self.url) from None
         if raw is None:
             self._offer()
@@ -131,7 +137,10 @@ class RedisGrantStore:
                 self._offer()
             else:
                 self._offer_if_older(generation)
-        except (*REDIS_ERRORS, SharedStateDown):
+        except REDIS_ERRORS:
+            self._failed()
+            return self._version
+        except SharedStateDown:  # the write-back failed (counted there)
             return self._version
         self._version = (generation, present)
         return self._version
@@ -151,6 +160,7 @@ class RedisGrantStore:
                 SAVE, 3, self.lease_key, self.grant_key, self.version_key, holding, body
             )
         except REDIS_ERRORS as error:
+            self._failed()
             raise OSError(0, f"Redis cannot be reached ({type(error).__name__})") from None
         if not generation:
             raise OSError(0, "the refresh lease expired before the rotated token was saved")
@@ -168,6 +178,7 @@ class RedisGrantStore:
             pipe.pttl(self.access_key)
             raw, left_ms = await pipe.execute()
         except REDIS_ERRORS:
+            self._failed()
             return None
         if raw is None or left_ms <= 0:
             return None
@@ -176,8 +187,10 @@ class RedisGrantStore:
 
     async def share_access(self, token: str, seconds: float) -> None:
         """Offer a fresh access token to the other replicas for `seconds`."""
-        with contextlib.suppress(*REDIS_ERRORS):
+        try:
             await self.aio.set(self.access_key, token, px=max(1, int(seconds * 1000)))
+        except REDIS_ERRORS:
+            self._failed()
 
     def check(self) -> StoredToken | None:
         """At start-up: reach Redis (SettingsError-worthy RedisError otherwise), read the grant."""
@@ -218,14 +231,17 @@ class RedisGrantStore:
                     )
                 await asyncio.sleep(LEASE_POLL)
         except REDIS_ERRORS:
+            self._failed()
             raise unreachable(self.url) from None
         self._holding = value
         try:
             yield
         finally:
             self._holding = None
-            with contextlib.suppress(*REDIS_ERRORS):
+            try:
                 await self.aio.eval(RELEASE, 1, self.lease_key, value)
+            except REDIS_ERRORS:
+                self._failed()  # the lease expires by itself
 
     def _offer_if_older(self, generation: bytes | str | None) -> bool:
         if self._known is None or _number(generation) >= self._generation:
@@ -244,6 +260,7 @@ class RedisGrantStore:
         try:
             done = self.sync.eval(OFFER, 3, *keys, body, self._generation, hold)
         except REDIS_ERRORS:
+            self._failed()
             raise unreachable(self.url) from None
         if done:
             log.warning(
@@ -251,6 +268,10 @@ class RedisGrantStore:
                 "proxy holds."
             )
         return bool(done)
+
+    def _failed(self) -> None:
+        with self._errors_lock:
+            self.redis_errors += 1
 
 
 def _number(raw: bytes | str | int | None) -> int:

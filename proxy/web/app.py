@@ -110,7 +110,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     lists = list_endpoints(settings, clock, get, granted, private)
     app[LISTS] = lists
     app.on_cleanup.append(_close_cache)
-    metrics = install_metrics(app, settings, clock, cache, tokens, lambda: hub.count)
+    metrics = install_metrics(app, settings, clock, cache, lists, tokens, lambda: hub.count)
     if tokens is not None:
         failed = metrics.notifier_failed if metrics else None
         notifier = Notifier(settings, clock, failed) if settings.notify_urls else None

@@ -1,6 +1,7 @@
-"""Metrics in the web layer: the second listener with `GET /metrics`, and the two places that
-feed it without touching the handlers or the Spotify core: an aiohttp client trace on the one
-ClientSession (every Spotify call) and the `on_response_prepare` signal (every answer served).
+"""Metrics in the web layer: the second listener with `GET /metrics`, and the places that feed
+it without touching the handlers or the Spotify core: an aiohttp client trace on the one
+ClientSession (every Spotify call), the `on_response_prepare` signal (every answer served, by
+endpoint), and the Redis error counts the grant store and the shared caches keep (read at scrape).
 
 The listener is a separate `AppRunner` in the same process, on SPOTIFY_PROXY_METRICS only, so
 `/metrics` never exists on the public listener.
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from types import SimpleNamespace
 from typing import Any
 
@@ -19,19 +20,24 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from proxy.answers.cache import AnswerCache
+from proxy.answers.shared import SharedAnswerCache
 from proxy.clock import Clock
 from proxy.metrics import Metrics, call_outcome
 from proxy.settings import Settings
 from proxy.spotify.client import retry_after_seconds
 from proxy.spotify.grant import grant_expires_at
+from proxy.spotify.redis_store import RedisGrantStore
 from proxy.spotify.tokens import AccessTokens
+from proxy.web.lists import ListEndpoint, parse_query
 
 log = logging.getLogger(__name__)
 
 METRICS = web.AppKey("metrics", Metrics)
 TRACES = web.AppKey("client_traces", list[aiohttp.TraceConfig])
-ANSWER_PATH = "/v1/now-playing"
+NOW_PLAYING = "now-playing"
 STALE = b'"stale":true'
+# Which cache a 304 (no body) was served from, for its freshness.
+CacheOf = Callable[[web.Request], AnswerCache[Any] | None]
 
 
 class MetricsListenError(Exception):
@@ -43,6 +49,7 @@ def install_metrics(
     settings: Settings,
     clock: Clock,
     cache: AnswerCache[Any],
+    lists: Mapping[str, ListEndpoint],
     tokens: AccessTokens | None,
     open_streams: Callable[[], int],
 ) -> Metrics | None:
@@ -51,11 +58,12 @@ def install_metrics(
         return None
     metrics = app[METRICS] = Metrics()
     app[TRACES] = [spotify_trace(metrics, settings, clock)]
-    app.on_response_prepare.append(answer_counter(metrics, cache))
+    app.on_response_prepare.append(answer_counter(metrics, answer_routes(cache, lists)))
     metrics.track_streams(open_streams)
     if tokens is not None:
         tokens.events.listeners.append(metrics)
         metrics.track_grant(grant_remaining(tokens, clock))
+    track_redis_errors(metrics, cache, lists, tokens)
     app.cleanup_ctx.append(metrics_listener(metrics, *settings.metrics_listen))
     return metrics
 
@@ -105,22 +113,70 @@ def spotify_trace(metrics: Metrics, settings: Settings, clock: Clock) -> aiohttp
     return trace
 
 
+def answer_routes(
+    now_playing: AnswerCache[Any], lists: Mapping[str, ListEndpoint]
+) -> dict[str, tuple[str, CacheOf]]:
+    """Each answer's path -> its `endpoint` label (the project's names, never a visitor's path)
+    and the cache a 304 on it came from (a list's per time range, as its handler picks it)."""
+
+    def list_cache(endpoint: ListEndpoint) -> CacheOf:
+        def cache_of(request: web.Request) -> AnswerCache[Any] | None:
+            query = parse_query(endpoint.endpoint, request.query)
+            return None if isinstance(query, str) else endpoint.caches[query.range]
+
+        return cache_of
+
+    routes: dict[str, tuple[str, CacheOf]] = {
+        f"/v1/{NOW_PLAYING}": (NOW_PLAYING, lambda _request: now_playing)
+    }
+    for name, endpoint in lists.items():
+        routes[f"/v1/{name}"] = (endpoint.endpoint, list_cache(endpoint))
+    return routes
+
+
 def answer_counter(
-    metrics: Metrics, cache: AnswerCache[Any]
+    metrics: Metrics, routes: Mapping[str, tuple[str, CacheOf]]
 ) -> Callable[[web.Request, web.StreamResponse], Awaitable[None]]:
     async def count(request: web.Request, response: web.StreamResponse) -> None:
-        if request.path != ANSWER_PATH or request.method not in ("GET", "HEAD"):
+        route = routes.get(request.path)
+        if route is None or request.method not in ("GET", "HEAD"):
             return
+        endpoint, cache_of = route
         if response.status == 503:
-            metrics.answer_served("503")
+            metrics.answer_served(endpoint, "503")
         elif response.status == 200 and isinstance(response, web.Response):
             body = response.body
             stale = isinstance(body, bytes) and STALE in body
-            metrics.answer_served("stale" if stale else "fresh")
+            metrics.answer_served(endpoint, "stale" if stale else "fresh")
         elif response.status == 304:  # no body: the cache says which answer it serves
-            metrics.answer_served("fresh" if cache.failure is None else "stale")
+            cache = cache_of(request)
+            served = cache.served() if cache is not None else None
+            stale = served is not None and served.stale
+            metrics.answer_served(endpoint, "stale" if stale else "fresh")
 
     return count
+
+
+def track_redis_errors(
+    metrics: Metrics,
+    now_playing: AnswerCache[Any],
+    lists: Mapping[str, ListEndpoint],
+    tokens: AccessTokens | None,
+) -> None:
+    """`mkdocs_spotify_redis_errors_total{part}` for each part that uses Redis: `grant` (the
+    grant store) and `answers` (the shared caches). Without Redis the counter is absent."""
+    if tokens is not None:
+        store = tokens.store
+        if isinstance(store, RedisGrantStore):
+            metrics.track_redis_errors("grant", lambda: store.redis_errors)
+    caches = [now_playing, *(c for endpoint in lists.values() for c in endpoint.caches.values())]
+    for cache in caches:
+        if isinstance(cache, SharedAnswerCache):
+            metrics.track_redis_errors("answers", _errors_of(cache))
+
+
+def _errors_of(cache: SharedAnswerCache[Any]) -> Callable[[], int]:
+    return lambda: cache.redis_errors
 
 
 def grant_remaining(tokens: AccessTokens, clock: Clock) -> Callable[[], float | None]:
