@@ -1,0 +1,112 @@
+"""`mkdocs_spotify_redis_errors_total` on a real proxy process with a real redis-server: present
+at 0 while Redis answers, rising for the grant and the answers while it is stopped, still again
+once it is back (and the answers fresh)."""
+
+from __future__ import annotations
+
+import time
+import urllib.request
+from collections import Counter
+from pathlib import Path
+
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.fakes.accounts import StrictAccounts
+from tests.fakes.net import free_port
+from tests.grant_processes import Proxy, proxy_process
+from tests.redis_server import redis_server
+from tests.test_redis_replicas import environment, owner_store
+
+PASSWORD = "redis-password-never-scraped"
+
+
+def scrape(port: int) -> tuple[str, dict[tuple[str, str], float]]:
+    """The exposition text, and the samples we follow by (name, the label that matters)."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+        text: str = response.read().decode()
+    samples = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == "mkdocs_spotify_redis_errors_total":
+                samples[sample.name, sample.labels["part"]] = sample.value
+            elif sample.name == "mkdocs_spotify_answers_total":
+                key = f"{sample.labels['endpoint']} {sample.labels['freshness']}"
+                samples[sample.name, key] = sample.value
+    return text, samples
+
+
+def errors(samples: dict[tuple[str, str], float], part: str) -> float:
+    return samples["mkdocs_spotify_redis_errors_total", part]
+
+
+def answers(samples: dict[tuple[str, str], float], freshness: str) -> float:
+    return samples.get(("mkdocs_spotify_answers_total", f"now-playing {freshness}"), 0.0)
+
+
+def visit(proxy: Proxy, seen: Counter[str]) -> str:
+    status, body = proxy.get("/v1/now-playing")
+    freshness = "503" if status == 503 else ("stale" if body["stale"] else "fresh")
+    seen[freshness] += 1
+    return freshness
+
+
+def test_redis_errors_rise_while_redis_is_down_and_stop_when_it_is_back(tmp_path: Path) -> None:
+    fake = StrictAccounts(access_token_lifetime=3600)
+    metrics_port = free_port()
+    with fake.running(), redis_server(tmp_path / "redis", password=PASSWORD) as server:
+        store, refresh_token = owner_store(fake, tmp_path)
+        env = {
+            **environment(fake, store, server),
+            "SPOTIFY_PROXY_METRICS": f"127.0.0.1:{metrics_port}",
+        }
+        seen: Counter[str] = Counter()
+        with proxy_process(env, tmp_path) as proxy:
+            assert visit(proxy, seen) == "fresh"
+            _, up = scrape(metrics_port)
+
+            server.stop()
+            stopped = time.monotonic()
+            while time.monotonic() - stopped < 4.5:  # past two looks at the grant (every 2 s)
+                visit(proxy, seen)
+                time.sleep(0.1)
+            text_down, down = scrape(metrics_port)
+            seen_down = Counter(seen)
+
+            server.start()  # empty: the grant is written back
+            restarted = time.monotonic()
+            while visit(proxy, seen) != "fresh":
+                assert time.monotonic() - restarted < 20, proxy.log_text()
+                time.sleep(0.1)
+            back_after = time.monotonic() - restarted
+            _, back = scrape(metrics_port)
+            calm = time.monotonic()
+            while time.monotonic() - calm < 2.5:  # one more look at the grant, answers fetched
+                assert visit(proxy, seen) == "fresh"
+                time.sleep(0.1)
+            _, later = scrape(metrics_port)
+            logs = proxy.log_text()
+
+    # Present at 0 while Redis answers.
+    assert (errors(up, "grant"), errors(up, "answers")) == (0, 0)
+    assert answers(up, "fresh") == 1
+    # Stopped: the store watch (every 2 s) and the answers' lease and pub/sub fail and count.
+    assert errors(down, "grant") >= 1, down
+    assert errors(down, "answers") >= 1, down
+    assert seen_down["stale"] > 0
+    assert answers(down, "stale") == seen_down["stale"]
+    assert answers(down, "fresh") == seen_down["fresh"]
+    # Back: fresh answers again within the back-off, and no new errors while Redis answers.
+    assert back_after < 20
+    assert errors(later, "grant") == errors(back, "grant")
+    assert errors(later, "answers") == errors(back, "answers")
+    assert answers(later, "fresh") == seen["fresh"]
+    assert answers(later, "stale") == seen["stale"]
+    assert PASSWORD not in text_down
+    assert refresh_token not in text_down
+    assert PASSWORD not in logs
+    print(  # the figures for the record (pytest -s)
+        f"\nredis errors while down {errors(down, 'grant'):.0f} "
+        f"grant, {errors(down, 'answers'):.0f} answers; after restart "
+        f"{errors(later, 'grant'):.0f} grant, {errors(later, 'answers'):.0f} answers; "
+        f"answers {dict(seen)}; fresh again {back_after:.2f} s after restart"
+    )
