@@ -12,6 +12,7 @@ None otherwise).
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
@@ -140,6 +141,7 @@ class RedisErrors(Collector):
 
     def __init__(self) -> None:
         self.parts: dict[str, list[Callable[[], int]]] = {}
+        self.created = time.time()  # `_created`, as for the other counters
 
     def collect(self) -> Iterator[CounterMetricFamily]:
         family = CounterMetricFamily(
@@ -149,5 +151,5 @@ class RedisErrors(Collector):
             labels=["part"],
         )
         for part, counts in self.parts.items():
-            family.add_metric([part], sum(count() for count in counts))
+            family.add_metric([part], sum(count() for count in counts), created=self.created)
         yield family
