@@ -1,16 +1,23 @@
 """`mkdocs_spotify_redis_errors_total` on a real proxy process with a real redis-server: present
 at 0 while Redis answers, rising for the grant and the answers while it is stopped, still again
-once it is back (and the answers fresh)."""
+once it is back (and the answers fresh); and the grant store counting each failed command once,
+where it catches it."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 import urllib.request
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from proxy.settings import Settings
+from proxy.spotify.errors import SharedStateDown
+from proxy.spotify.redis_store import REDIS_ERRORS, RedisGrantStore
 from tests.fakes.accounts import StrictAccounts
 from tests.fakes.net import free_port
 from tests.grant_processes import Proxy, proxy_process
@@ -110,3 +117,32 @@ def test_redis_errors_rise_while_redis_is_down_and_stop_when_it_is_back(tmp_path
         f"{errors(later, 'grant'):.0f} grant, {errors(later, 'answers'):.0f} answers; "
         f"answers {dict(seen)}; fresh again {back_after:.2f} s after restart"
     )
+
+
+async def test_each_failed_redis_command_of_the_grant_store_counts_once(tmp_path: Path) -> None:
+    with redis_server(tmp_path / "redis") as server:
+        settings = Settings(client_id="app", redis_url=server.url, token_store=tmp_path / "t.json")
+        store = RedisGrantStore(settings)
+        assert store.check() is None  # reached: nothing to count
+        await store.share_access("access", 60)
+        assert await store.shared_access() is not None
+        assert store.version() is not None
+        assert store.redis_errors == 0
+        server.stop()
+
+        with pytest.raises(SharedStateDown):
+            await asyncio.to_thread(store.load)
+        assert store.redis_errors == 1
+        await asyncio.to_thread(store.version)  # the last version seen, and one error
+        assert store.redis_errors == 2
+        assert await store.shared_access() is None
+        assert store.redis_errors == 3
+        await store.share_access("access", 60)
+        assert store.redis_errors == 4
+        with pytest.raises(SharedStateDown):
+            async with store.locked(patience=1):
+                pass
+        assert store.redis_errors == 5
+        with contextlib.suppress(*REDIS_ERRORS):
+            await store.aio.aclose()
+        store.sync.close()
