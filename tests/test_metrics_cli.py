@@ -28,7 +28,8 @@ def test_metrics_are_served_on_their_own_listener_only(tmp_path: Path) -> None:
         public.value.close()
         process.terminate()
         _, stderr = process.communicate(timeout=10)
-    assert 'mkdocs_spotify_answers_total{freshness="fresh"} 1.0' in text
+    assert 'mkdocs_spotify_answers_total{endpoint="now-playing",freshness="fresh"} 1.0' in text
+    assert "mkdocs_spotify_redis_errors" not in text  # the demo uses no Redis
     assert public.value.code == 404
     assert f"Serving metrics on http://127.0.0.1:{metrics_port}/metrics" in stderr
     assert "Traceback" not in stderr
