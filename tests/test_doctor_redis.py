@@ -33,7 +33,8 @@ from tests.redis_server import RedisServer, redis_server
 PREFIX = "test:"
 PASSWORD = "s3cret-redis-password"
 AUTHORIZED = datetime.now(UTC) - timedelta(days=3)
-OVERLAP_SECONDS = 6.0
+DOCTOR_RUNS = 5
+REPLICA_REFRESHES = 10
 
 
 def grant(fake: StrictAccounts, token: str) -> StoredToken:
@@ -210,9 +211,10 @@ def test_doctor_beside_a_replica_that_keeps_refreshing_never_spends_a_token_twic
             try:
                 runs = []
                 opened = time.monotonic()
-                while time.monotonic() - opened < OVERLAP_SECONDS:
+                # Each doctor run refreshes once; the replica's refreshes are the others.
+                while len(runs) < DOCTOR_RUNS or fake.refreshes - len(runs) < REPLICA_REFRESHES:
+                    assert time.monotonic() - opened < 60, (len(runs), fake.refreshes)
                     runs.append(run_cli(["doctor"], env, tmp_path))
-                window = time.monotonic() - opened
             finally:
                 stop.set()
                 thread.join(10)
@@ -220,15 +222,12 @@ def test_doctor_beside_a_replica_that_keeps_refreshing_never_spends_a_token_twic
             logs = replica.log_text()
         saved = in_redis(server)
         live = fake.live_token(first)
-    assert len(runs) >= 5, (len(runs), window)
     for doctor in runs:
         assert doctor.proc.returncode == 0, doctor.output
         assert "new one is saved in Redis at" in doctor.stdout
     assert fake.reuses == 0
     assert fake.invalid_grants == 0
     assert not fake.revoked
-    # doctor's own refreshes, and the replica's: one per access-token lifetime, half at least.
-    assert fake.refreshes >= len(runs) + window / 0.45 / 2, (fake.refreshes, len(runs), window)
     assert set(ready) == {200}, ready
     assert sum(ready.values()) >= 10, ready
     assert saved == live
