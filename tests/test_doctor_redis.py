@@ -26,7 +26,7 @@ from proxy.spotify.store import StoredToken, write_store
 from tests.fakes.accounts import StrictAccounts
 from tests.fakes.net import free_port
 from tests.grant_processes import proxy_process
-from tests.login_process import run_cli
+from tests.login_process import CliProcess, run_cli
 from tests.processes import clean_env
 from tests.redis_server import RedisServer, redis_server
 
@@ -209,7 +209,7 @@ def test_doctor_beside_a_replica_that_keeps_refreshing_never_spends_a_token_twic
             thread = threading.Thread(target=visitor)
             thread.start()
             try:
-                runs = []
+                runs: list[CliProcess] = []
                 opened = time.monotonic()
                 # Each doctor run refreshes once; the replica's refreshes are the others.
                 while len(runs) < DOCTOR_RUNS or fake.refreshes - len(runs) < REPLICA_REFRESHES:
