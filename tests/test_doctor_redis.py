@@ -338,3 +338,16 @@ def test_the_store_file_beside_redis_is_described_as_a_seed(tmp_path: Path) -> N
     assert "chmod 600" in readable.text
     broken = line(path, mode=None, error="The token store is broken: run login.", seeded=False)
     assert broken == checks.warn("The token store is broken: run login.")  # Redis still works
+
+
+def test_a_rotation_redis_did_not_take_is_a_fail_that_names_redis(tmp_path: Path) -> None:
+    lost = checks.refresh_ok(
+        rotated=True,
+        path=tmp_path / "token.json",
+        persist_error="the refresh lease expired before the rotated token was saved",
+        redis="redis://127.0.0.1:6379/0",
+    )
+    assert lost.level is Level.FAIL
+    assert "Redis at redis://127.0.0.1:6379/0 did not take the new one" in lost.text
+    assert "token.json" not in lost.text  # the file was never the place it should go
+    assert "`mkdocs-spotify login`" in lost.text
