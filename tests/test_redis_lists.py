@@ -215,3 +215,20 @@ def test_lists_stay_stale_while_redis_is_down_and_live_again_when_it_returns(
     # Once per replica and outage, not once per list.
     assert logs.count("answers are served as stale until it is back") == 2, logs
     assert "Traceback" not in logs
+
+
+def test_every_replica_names_the_missing_scope_another_replica_met(tmp_path: Path) -> None:
+    fake = StrictAccounts(access_token_lifetime=3600)
+    fake.scopes = ("user-read-currently-playing", "user-read-recently-played")
+    with fake.running(), redis_server(tmp_path / "redis") as server:
+        store, _ = owner_store(fake, tmp_path)
+        env = with_list_ttl(environment(fake, store, server), 60)
+        with proxy_process(env, tmp_path, "a") as a, proxy_process(env, tmp_path, "b") as b:
+            fetched = get_list(a, TOP)
+            followed = get_list(b, TOP)
+            recent = get_list(b, RECENT)
+
+    assert fetched[0] == followed[0] == 503
+    assert "user-top-read" in fetched[2]["error"]
+    assert followed[2] == fetched[2]
+    assert recent[0] == 200

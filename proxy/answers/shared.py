@@ -71,6 +71,12 @@ def failure_from(kind: str, text: str) -> UpstreamError:
     return _FAILURES.get(kind, UpstreamError)(text)
 
 
+def failure_kind(failure: UpstreamError) -> str:
+    """The name a failure travels by: its own class or the nearest one `failure_from` knows (a
+    list's MissingScope travels as Forbidden, so every replica answers with its sentence)."""
+    return next(cls.__name__ for cls in type(failure).__mro__ if cls.__name__ in _FAILURES)
+
+
 class SharedAnswerCache(AnswerCache[T], Generic[T]):
     def __init__(
         self,
@@ -147,7 +153,7 @@ class SharedAnswerCache(AnswerCache[T], Generic[T]):
             "origin": self._me,
             "at": started,
             "value": state.value,
-            "failure": None if failure is None else [type(failure).__name__, str(failure)],
+            "failure": None if failure is None else [failure_kind(failure), str(failure)],
         }
         body = json.dumps(message)
         self._seen_at = started
