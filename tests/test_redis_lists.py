@@ -5,6 +5,7 @@ away. Real processes (proxies, redis-server) against the fake Spotify of tests/f
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import math
@@ -13,13 +14,14 @@ import time
 import urllib.error
 import urllib.request
 from collections import defaultdict
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from tests.fakes.accounts import StrictAccounts
 from tests.grant_processes import Proxy, proxy_process
-from tests.redis_server import redis_server
+from tests.redis_server import RedisServer, redis_server
 from tests.test_redis_replicas import environment, owner_store
 
 TOP = "/v1/top/tracks?range=short_term"
@@ -56,49 +58,55 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def with_list_ttl(env: dict[str, str], ttl: float) -> dict[str, str]:
-    return {**env, "SPOTIFY_PROXY_TOP_TTL": str(ttl), "SPOTIFY_PROXY_RECENT_TTL": str(ttl)}
+@contextlib.contextmanager
+def replicas(
+    tmp_path: Path, count: int, list_ttl: float, fake: StrictAccounts | None = None
+) -> Iterator[tuple[StrictAccounts, RedisServer, list[Proxy]]]:
+    """`count` proxy processes on one fresh Redis, the lists' TTLs `list_ttl`."""
+    fake = fake or StrictAccounts(access_token_lifetime=3600)
+    with fake.running(), redis_server(tmp_path / "redis") as server:
+        store, _ = owner_store(fake, tmp_path)
+        env = environment(fake, store, server)
+        env |= {"SPOTIFY_PROXY_TOP_TTL": str(list_ttl), "SPOTIFY_PROXY_RECENT_TTL": str(list_ttl)}
+        with contextlib.ExitStack() as stack:
+            yield (
+                fake,
+                server,
+                [stack.enter_context(proxy_process(env, tmp_path, "abc"[n])) for n in range(count)],
+            )
 
 
 def test_three_replicas_share_one_spotify_call_per_list_and_ttl(tmp_path: Path) -> None:
-    fake = StrictAccounts(access_token_lifetime=3600)
-    with fake.running(), redis_server(tmp_path / "redis") as server:
-        store, _ = owner_store(fake, tmp_path)
-        env = with_list_ttl(environment(fake, store, server), TTL)
-        # (path, fetched_at) -> replicas that served it, and the ETags they served it with.
-        served_by: dict[tuple[str, int], set[str]] = defaultdict(set)
-        etags: dict[tuple[str, int], set[str | None]] = defaultdict(set)
-        outcomes: set[tuple[int, bool]] = set()
-        with (
-            proxy_process(env, tmp_path, "a") as a,
-            proxy_process(env, tmp_path, "b") as b,
-            proxy_process(env, tmp_path, "c") as c,
-        ):
-            names = {a.url: "a", b.url: "b", c.url: "c"}
-            for proxy in (a, b, c):
+    # (path, fetched_at) -> replicas that served it, and the ETags they served it with.
+    served_by: dict[tuple[str, int], set[str]] = defaultdict(set)
+    etags: dict[tuple[str, int], set[str | None]] = defaultdict(set)
+    outcomes: set[tuple[int, bool]] = set()
+    with replicas(tmp_path, 3, TTL) as (fake, _, (a, b, c)):
+        names = {a.url: "a", b.url: "b", c.url: "c"}
+        for proxy in (a, b, c):
+            for path in (TOP, RECENT):
+                assert get_list(proxy, path)[0] == 200
+        since = len(fake.requests)
+        opened = time.monotonic()
+        deadline = opened + WINDOW
+
+        def visitor(first: int) -> None:
+            proxies = itertools.islice(itertools.cycle((a, b, c)), first, None)
+            for proxy in proxies:
+                if time.monotonic() >= deadline:
+                    return
                 for path in (TOP, RECENT):
-                    assert get_list(proxy, path)[0] == 200
-            since = len(fake.requests)
-            opened = time.monotonic()
-            deadline = opened + WINDOW
+                    status, etag, body = get_list(proxy, path)
+                    outcomes.add((status, body.get("stale", True)))
+                    served_by[path, body.get("fetched_at", -1)].add(names[proxy.url])
+                    etags[path, body.get("fetched_at", -1)].add(etag)
 
-            def visitor(first: int) -> None:
-                proxies = itertools.islice(itertools.cycle((a, b, c)), first, None)
-                for proxy in proxies:
-                    if time.monotonic() >= deadline:
-                        return
-                    for path in (TOP, RECENT):
-                        status, etag, body = get_list(proxy, path)
-                        outcomes.add((status, body.get("stale", True)))
-                        served_by[path, body.get("fetched_at", -1)].add(names[proxy.url])
-                        etags[path, body.get("fetched_at", -1)].add(etag)
-
-            with ThreadPoolExecutor(3) as pool:
-                for future in [pool.submit(visitor, first) for first in range(3)]:
-                    future.result()
-            window = time.monotonic() - opened
-            calls = {path: list_calls(fake, path, since) for path in (TOP, RECENT)}
-            logs = a.log_text() + b.log_text() + c.log_text()
+        with ThreadPoolExecutor(3) as pool:
+            for future in [pool.submit(visitor, first) for first in range(3)]:
+                future.result()
+        window = time.monotonic() - opened
+        calls = {path: list_calls(fake, path, since) for path in (TOP, RECENT)}
+        logs = a.log_text() + b.log_text() + c.log_text()
 
     assert outcomes == {(200, False)}, outcomes
     for path in (TOP, RECENT):
@@ -117,37 +125,27 @@ def test_three_replicas_share_one_spotify_call_per_list_and_ttl(tmp_path: Path) 
 def test_a_replica_that_never_asked_answers_from_redis_without_calling_spotify(
     tmp_path: Path,
 ) -> None:
-    fake = StrictAccounts(access_token_lifetime=3600)
-    with fake.running(), redis_server(tmp_path / "redis") as server:
-        store, _ = owner_store(fake, tmp_path)
-        env = with_list_ttl(environment(fake, store, server), 60)
-        with (
-            proxy_process(env, tmp_path, "a") as a,
-            proxy_process(env, tmp_path, "b") as b,
-            proxy_process(env, tmp_path, "c") as c,
-        ):
-            first = {path: get_list(a, path) for path in (TOP, RECENT)}
-            calls_after_a = {path: list_calls(fake, path) for path in (TOP, RECENT)}
-            later = {(p.url, path): get_list(p, path) for p in (b, c) for path in (TOP, RECENT)}
-            calls_after_all = {path: list_calls(fake, path) for path in (TOP, RECENT)}
-            # Another time range is another list: its first read calls Spotify once.
-            medium_before = len(fake.requests)
-            assert get_list(b, "/v1/top/tracks?range=medium_term")[0] == 200
-            medium = sum(
-                1 for _, _, query in fake.requests[medium_before:] if "medium_term" in query
-            )
-            with server.client() as client:
-                subscribers = client.execute_command("CLIENT LIST TYPE pubsub").splitlines()
-                channels = dict(
-                    client.pubsub_numsub(
-                        "test:answers:now-playing",
-                        "test:answers:recently-played",
-                        "test:answers:top-tracks:short_term",
-                        "test:answers:top-artists:long_term",
-                    )
+    with replicas(tmp_path, 3, 60) as (fake, server, (a, b, c)):
+        first = {path: get_list(a, path) for path in (TOP, RECENT)}
+        calls_after_a = {path: list_calls(fake, path) for path in (TOP, RECENT)}
+        later = {(p.url, path): get_list(p, path) for p in (b, c) for path in (TOP, RECENT)}
+        calls_after_all = {path: list_calls(fake, path) for path in (TOP, RECENT)}
+        # Another time range is another list: its first read calls Spotify once.
+        medium_before = len(fake.requests)
+        assert get_list(b, "/v1/top/tracks?range=medium_term")[0] == 200
+        medium = sum(1 for _, _, query in fake.requests[medium_before:] if "medium_term" in query)
+        with server.client() as client:
+            subscribers = client.execute_command("CLIENT LIST TYPE pubsub").splitlines()
+            channels = dict(
+                client.pubsub_numsub(
+                    "test:answers:now-playing",
+                    "test:answers:recently-played",
+                    "test:answers:top-tracks:short_term",
+                    "test:answers:top-artists:long_term",
                 )
-                keys = sorted(key.decode() for key in client.keys("test:answer:*"))
-            logs = a.log_text() + b.log_text() + c.log_text()
+            )
+            keys = sorted(key.decode() for key in client.keys("test:answer:*"))
+        logs = a.log_text() + b.log_text() + c.log_text()
 
     assert calls_after_a == {TOP: 1, RECENT: 1}
     assert calls_after_all == calls_after_a
@@ -170,44 +168,36 @@ def test_a_replica_that_never_asked_answers_from_redis_without_calling_spotify(
 def test_lists_stay_stale_while_redis_is_down_and_live_again_when_it_returns(
     tmp_path: Path,
 ) -> None:
-    fake = StrictAccounts(access_token_lifetime=3600)
-    with fake.running(), redis_server(tmp_path / "redis") as server:
-        store, _ = owner_store(fake, tmp_path)
-        env = with_list_ttl(environment(fake, store, server), TTL)
-        with proxy_process(env, tmp_path, "a") as a, proxy_process(env, tmp_path, "b") as b:
+    with replicas(tmp_path, 2, TTL) as (fake, server, (a, b)):
+        for proxy in (a, b):
+            for path in (TOP, RECENT):
+                assert get_list(proxy, path)[0] == 200
+        server.stop()
+        down_since = len(fake.requests)
+        time.sleep(TTL)  # an answer younger than one TTL is still fresh
+        down: set[tuple[int, object]] = set()
+        until = time.monotonic() + 3
+        while time.monotonic() < until:
             for proxy in (a, b):
                 for path in (TOP, RECENT):
-                    assert get_list(proxy, path)[0] == 200
-            server.stop()
-            down_since = len(fake.requests)
-            time.sleep(TTL)  # an answer younger than one TTL is still fresh
-            down: set[tuple[int, object]] = set()
-            until = time.monotonic() + 3
-            while time.monotonic() < until:
-                for proxy in (a, b):
-                    for path in (TOP, RECENT):
-                        status, _, body = get_list(proxy, path)
-                        down.add((status, body.get("stale")))
-                time.sleep(0.05)
-            calls_while_down = sum(list_calls(fake, path, down_since) for path in (TOP, RECENT))
-            # Nobody asks for 2 s: the replicas must not spin retrying Redis meanwhile.
-            cpu_before = [cpu_seconds(p.process.pid) for p in (a, b)]
-            time.sleep(2)
-            idle_cpu = [
-                cpu_seconds(p.process.pid) - t for p, t in zip((a, b), cpu_before, strict=True)
-            ]
-            server.start()  # empty: no persistence
-            back = time.monotonic()
-            while True:
-                stale = [
-                    get_list(p, path)[2].get("stale") for p in (a, b) for path in (TOP, RECENT)
-                ]
-                if stale == [False] * 4:
-                    break
-                # Within the back-off (5 s at most) and the grant's write-back hold (5 s).
-                assert time.monotonic() - back < 20, a.log_text() + b.log_text()
-                time.sleep(0.1)
-            logs = a.log_text() + b.log_text()
+                    status, _, body = get_list(proxy, path)
+                    down.add((status, body.get("stale")))
+            time.sleep(0.05)
+        calls_while_down = sum(list_calls(fake, path, down_since) for path in (TOP, RECENT))
+        # Nobody asks for 2 s: the replicas must not spin retrying Redis meanwhile.
+        cpu_before = [cpu_seconds(p.process.pid) for p in (a, b)]
+        time.sleep(2)
+        idle_cpu = [cpu_seconds(p.process.pid) - t for p, t in zip((a, b), cpu_before, strict=True)]
+        server.start()  # empty: no persistence
+        back = time.monotonic()
+        while True:
+            stale = [get_list(p, path)[2].get("stale") for p in (a, b) for path in (TOP, RECENT)]
+            if stale == [False] * 4:
+                break
+            # Within the back-off (5 s at most) and the grant's write-back hold (5 s).
+            assert time.monotonic() - back < 20, a.log_text() + b.log_text()
+            time.sleep(0.1)
+        logs = a.log_text() + b.log_text()
 
     assert down == {(200, True)}, down
     assert calls_while_down == 0
@@ -220,13 +210,10 @@ def test_lists_stay_stale_while_redis_is_down_and_live_again_when_it_returns(
 def test_every_replica_names_the_missing_scope_another_replica_met(tmp_path: Path) -> None:
     fake = StrictAccounts(access_token_lifetime=3600)
     fake.scopes = ("user-read-currently-playing", "user-read-recently-played")
-    with fake.running(), redis_server(tmp_path / "redis") as server:
-        store, _ = owner_store(fake, tmp_path)
-        env = with_list_ttl(environment(fake, store, server), 60)
-        with proxy_process(env, tmp_path, "a") as a, proxy_process(env, tmp_path, "b") as b:
-            fetched = get_list(a, TOP)
-            followed = get_list(b, TOP)
-            recent = get_list(b, RECENT)
+    with replicas(tmp_path, 2, 60, fake) as (_, _, (a, b)):
+        fetched = get_list(a, TOP)
+        followed = get_list(b, TOP)
+        recent = get_list(b, RECENT)
 
     assert fetched[0] == followed[0] == 503
     assert "user-top-read" in fetched[2]["error"]
