@@ -64,8 +64,11 @@ types: $(STAMP)
 
 # Branch coverage of proxy/ and mkdocs_spotify/, the processes the tests start included; the
 # floor (fail_under in pyproject.toml) is the level reached, so a drop fails the run.
+# Four pytest workers on two cores: most tests wait on real processes, servers and Chromium, not
+# on the CPU. `make unit TEST_WORKERS=0` runs them one at a time in one process.
+TEST_WORKERS ?= 4
 unit: $(STAMP) system
-	$(PY) -m pytest --cov --cov-report=term --durations=15
+	$(PY) -m pytest -n $(TEST_WORKERS) --cov --cov-report=term --durations=15
 
 test: lint types unit
 

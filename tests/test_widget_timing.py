@@ -10,7 +10,14 @@ import time
 
 import pytest
 
-from tests.widget_pages import Answer, Tab, WidgetServer, now_playing, track_item
+from tests.widget_pages import (
+    IDLE_WIDGET,
+    Answer,
+    Tab,
+    WidgetServer,
+    now_playing,
+    track_item,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -32,11 +39,6 @@ def tab(tab: Tab) -> Tab:
     tab.page.clock.install()
     tab.page.clock.pause_at(time.time() * 1000)  # only the test moves time
     return tab
-
-
-# True once the widget has no request in flight, i.e. it has handled the last answer and timed
-# its next fetch (the one white-box peek in these tests: nothing visible says so on errors).
-IDLE_WIDGET = "!document.querySelector('spotify-now-playing')._request"
 
 
 def settle(server: WidgetServer, tab: Tab, expected: int) -> None:

@@ -29,6 +29,9 @@ from playwright.sync_api import Browser, Page
 
 ASSETS = Path(__file__).resolve().parent.parent / "mkdocs_spotify" / "assets"
 ASSET_NAMES = ("spotify-now-playing.js", "spotify-now-playing.css")
+# True once the widget has no request in flight, i.e. it has handled the last answer and timed
+# its next fetch (the one white-box peek in the timing tests: nothing visible says so on errors).
+IDLE_WIDGET = "!document.querySelector('spotify-now-playing')._request"
 STRICT_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https://i.scdn.co; "
     "connect-src 'self'"
@@ -311,7 +314,9 @@ class Tab:
             if widget.get_attribute("data-state") == state:
                 return
             self.page.clock.run_for(5000)
-            self.page.wait_for_timeout(30)
+            # A fetch the step started is answered before the clock moves on (on a busy
+            # machine a fixed pause let two steps, the 10 s timeout, pass while it was in flight).
+            self.page.wait_for_function(IDLE_WIDGET, timeout=10_000)
         self.wait_for_state(state)
 
 
