@@ -16,7 +16,7 @@ from bench.calls import RATE, Calls, proxy_calls, tutorial_calls
 from bench.lists import measure_build, measure_lists
 from bench.lists import table as lists_table
 from bench.load import Load, fetch, server, wrk
-from bench.replicas import REPLICAS, measure_redis_mode, spread_calls
+from bench.replicas import NOW_PLAYING, REPLICAS, TOP_TRACKS, measure_redis_mode, spread_calls
 from bench.replicas import table as redis_table
 from bench.streams import measure_streams
 from bench.streams import note as streams_note
@@ -159,9 +159,11 @@ def main() -> int:
     lists = lists_table(measure_lists(), measure_build())
     print("Measuring Redis mode (about a minute)...", flush=True)
     redis_load = measure_redis_mode(ROUNDS, WARM_UP, SECONDS)
-    spread = [asyncio.run(spread_calls(VISITORS, 1, None))]
-    with tempfile.TemporaryDirectory() as tmp, redis_server(Path(tmp)) as redis:
-        spread.append(asyncio.run(spread_calls(VISITORS, REPLICAS, redis.url)))
+    spread = []
+    for path in (NOW_PLAYING, TOP_TRACKS):
+        spread.append(asyncio.run(spread_calls(VISITORS, 1, None, path)))
+        with tempfile.TemporaryDirectory() as tmp, redis_server(Path(tmp)) as redis:
+            spread.append(asyncio.run(spread_calls(VISITORS, REPLICAS, redis.url, path)))
     result = "\n\n".join(
         [
             table(throughput, ours, tutorial),

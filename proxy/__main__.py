@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from urllib.parse import urlsplit
 
 from proxy.limits import files_for_streams, raise_open_files_limit
 from proxy.settings import (
@@ -15,9 +14,8 @@ from proxy.settings import (
     SettingsError,
     load_settings,
     read_environment,
-    redis_location,
 )
-from proxy.spotify.errors import StoreError
+from proxy.spotify.errors import RedisUnusable, StoreError
 from proxy.spotify.grant_store import FileGrantStore
 from proxy.spotify.store import StoredToken, read_store
 
@@ -116,43 +114,21 @@ def check_notify_urls(settings: Settings) -> None:
 
 def check_redis(settings: Settings, from_file: StoredToken | None) -> StoredToken | None:
     """Reach Redis (one sentence otherwise) and seed an empty one from the token store file."""
-    import redis
-
+    from proxy.spotify.redis_seed import reach_and_seed
     from proxy.spotify.redis_store import RedisGrantStore
 
-    url = settings.redis_url or ""
     store = RedisGrantStore(settings)
     try:
-        held = store.check()
-        if held is not None:
-            return held
-        if from_file is not None and from_file.client_id == settings.client_id:
-            if store.seed(from_file):
-                log.info(
-                    "Redis held no grant: seeded it from the token store %s.", settings.token_store
-                )
-            return store.load() or from_file
-    except redis.AuthenticationError:
-        if urlsplit(url).password is None:
-            problem = "requires a password: put it in SPOTIFY_PROXY_REDIS_URL"
-        else:
-            problem = "refused the password in SPOTIFY_PROXY_REDIS_URL: copy it again"
-        raise SettingsError(
-            [f"Redis at {redis_location(url)} {problem} (redis://user:password@host:port/0)."]
-        ) from None
-    except (redis.RedisError, OSError, StoreError) as error:
-        reason = str(error) if isinstance(error, StoreError) else type(error).__name__
-        raise SettingsError(
-            [
-                f"Redis at {redis_location(url)} cannot be used ({reason}): start it, or fix "
-                "SPOTIFY_PROXY_REDIS_URL (redis://host:port/0, rediss:// for TLS, unix:///path)."
-            ]
-        ) from None
+        found = reach_and_seed(store, settings.client_id, from_file)
+    except RedisUnusable as error:
+        raise SettingsError([str(error)]) from None
     finally:
         store.sync.close()
-    if settings.refresh_token is not None:
+    if found.seeded:
+        log.info("Redis held no grant: seeded it from the token store %s.", settings.token_store)
+    if found.held is None and settings.refresh_token is not None:
         log.info("Redis held no grant: the replicas start from SPOTIFY_REFRESH_TOKEN.")
-    return None
+    return found.held
 
 
 def check_open_files(max_streams: int) -> None:

@@ -84,7 +84,10 @@ def test_three_proxies_and_doctor_share_a_store_without_spending_a_token_twice(
     assert stored.refresh_token == fake.live_token(first)
     assert len(doctors) >= DOCTOR_RUNS
     assert set(doctors) == {0}
-    assert set(answers) == {(200, False)}, answers
+    assert {status for status, _ in answers} == {200}, answers
+    # A visitor waits at most STALE_PATIENCE (1 s) for a call in flight before getting the last
+    # answer as stale: a refresh queued behind doctor's on a busy machine may take that long.
+    assert answers[200, False] >= 0.98 * answers.total(), answers
     assert "invalid_grant" not in logs
     assert "Traceback" not in logs
 

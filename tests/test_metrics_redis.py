@@ -1,7 +1,7 @@
 """`mkdocs_spotify_redis_errors_total` on a real proxy process with a real redis-server: present
 at 0 while Redis answers, rising for the grant and the answers while it is stopped, still again
-once it is back (and the answers fresh); and the grant store counting each failed command once,
-where it catches it."""
+once it is back (and the answers fresh); and each failed command counted once where it is caught
+(the grant store; the pub/sub feed, however many caches one failure stales)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,11 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from proxy.answers.encoding import render_json
+from proxy.answers.redis_link import RedisLink
+from proxy.answers.shared import SharedAnswerCache
+from proxy.answers.shared_feed import SharedFeed
+from proxy.clock import Clock
 from proxy.settings import Settings
 from proxy.spotify.errors import SharedStateDown
 from proxy.spotify.redis_store import REDIS_ERRORS, RedisGrantStore
@@ -146,3 +151,41 @@ async def test_each_failed_redis_command_of_the_grant_store_counts_once(tmp_path
         with contextlib.suppress(*REDIS_ERRORS):
             await store.aio.aclose()
         store.sync.close()
+
+
+async def test_one_failed_subscription_counts_once_however_many_caches_it_stales(
+    tmp_path: Path,
+) -> None:
+    with redis_server(tmp_path / "redis") as server:
+        link = RedisLink(server.url, "test:")
+        caches = [
+            SharedAnswerCache(
+                _never_called,
+                render_json,
+                ttl=60.0,
+                wait_timeout=1.0,
+                clock=Clock(),
+                link=link,
+                name=name,
+            )
+            for name in ("now-playing", "recently-played", "top-tracks:short_term")
+        ]
+        server.stop()
+        listening = asyncio.create_task(SharedFeed(link, caches).listen())
+        try:
+            for _ in range(100):  # the first attempt fails at once; the next is 60 s away
+                if link.errors:
+                    break
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(0.2)
+        finally:
+            listening.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await listening
+            await link.close()
+    assert link.errors == 1
+    assert all(isinstance(cache.failure, SharedStateDown) for cache in caches)
+
+
+async def _never_called() -> dict[str, object]:
+    raise AssertionError("no Spotify call in this test")

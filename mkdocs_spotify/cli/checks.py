@@ -73,10 +73,13 @@ AFTER_SETTINGS = (
 )
 
 
-def not_checked_yet() -> list[Line]:
+# What is still ahead when the grant's store (Redis) cannot be used.
+AFTER_STORE = AFTER_SETTINGS[1:]
+
+
+def not_checked_yet(ahead: tuple[str, ...] = AFTER_SETTINGS) -> list[Line]:
     return [
-        Line(Level.SKIP, f"Not checked yet: {what} (fix the FAIL above first).")
-        for what in AFTER_SETTINGS
+        Line(Level.SKIP, f"Not checked yet: {what} (fix the FAIL above first).") for what in ahead
     ]
 
 
@@ -84,11 +87,12 @@ def client_line(client_id: str) -> Line:
     return ok(f"SPOTIFY_CLIENT_ID is set and well-formed ({client_id}).")
 
 
-def secret_line(is_public: bool) -> Line:
+def secret_line(is_public: bool, saved_in: str = "the token store") -> Line:
+    """saved_in: where the proxy keeps the grant ("Redis" with SPOTIFY_PROXY_REDIS_URL)."""
     if is_public:
         return ok(
             "No SPOTIFY_CLIENT_SECRET: this is a public PKCE client (its refresh tokens may be "
-            "single-use; the proxy saves each new one in the token store)."
+            f"single-use; the proxy saves each new one in {saved_in})."
         )
     return ok(
         "SPOTIFY_CLIENT_SECRET is set: this is a confidential client (Basic auth at the "
@@ -123,9 +127,10 @@ def store_line(path: Path, *, mode: int | None, error: str | None, seed_set: boo
     return warn(f"The token store {path} has mode {mode:04o}, not 0600: run `chmod 600 {path}`.")
 
 
-def other_app_line(path: Path, store_client_id: str) -> Line:
+def other_app_line(where: str, store_client_id: str) -> Line:
+    """where: "The token store <path>" or "The grant in Redis at <location>"."""
     return warn(
-        f"The token store {path} was written for client id {store_client_id}, not this "
+        f"{where} was written for client id {store_client_id}, not this "
         f"SPOTIFY_CLIENT_ID, so it is ignored: run {LOGIN} for this app."
     )
 
@@ -134,12 +139,53 @@ def no_credential_line() -> Line:
     return fail(f"There is no refresh token for this app: run {LOGIN}.")
 
 
-def source_line(from_store: bool, path: Path) -> Line:
+def source_line(from_store: bool, where: Path | str) -> Line:
+    """where: the token store's path, or "Redis at <location>"."""
     if from_store:
-        return ok(f"The proxy will use the refresh token in {path}.")
+        return ok(f"The proxy will use the refresh token in {where}.")
     return ok(
         "The proxy will use SPOTIFY_REFRESH_TOKEN from the environment (a seed that differs "
         "from the store's token wins over the store)."
+    )
+
+
+# --- Redis (SPOTIFY_PROXY_REDIS_URL): the grant the proxies share ---------------------------
+
+
+def redis_line(location: str, *, held: bool, seeded: bool, seed_set: bool, path: Path) -> Line:
+    """What Redis holds after doctor reached it (and seeded it, as a starting proxy would)."""
+    if seeded:
+        return ok(
+            f"Redis at {location} held no grant: doctor seeded it now from the token store "
+            f"{path}, as a starting proxy would."
+        )
+    if held:
+        return ok(f"Redis at {location} answers and holds the grant the proxies share.")
+    if seed_set:
+        return ok(
+            f"Redis at {location} answers and holds no grant yet: the refresh token comes from "
+            "SPOTIFY_REFRESH_TOKEN (its first rotation is saved in Redis)."
+        )
+    return fail(
+        f"Redis at {location} holds no grant, and nothing can seed it (no token store of this "
+        f"app at {path}, no SPOTIFY_REFRESH_TOKEN): run {LOGIN} with SPOTIFY_PROXY_REDIS_URL "
+        "set, which writes the grant to Redis."
+    )
+
+
+def seed_file_line(path: Path, *, mode: int | None, error: str | None, seeded: bool) -> Line | None:
+    """The token store file beside Redis; None when there is nothing more to say (no file, or
+    the Redis line just said it seeded Redis from it)."""
+    if error is not None:
+        return warn(error)  # the proxies use Redis, but an empty Redis cannot be seeded from it
+    if mode is None:
+        return None
+    if mode != 0o600:
+        return store_line(path, mode=mode, error=None, seed_set=False)
+    if seeded:
+        return None
+    return ok(
+        f"The token store {path} only seeds an empty Redis: the proxies use the grant in Redis."
     )
 
 
@@ -163,9 +209,23 @@ def refresh_failed(error: str, description: str, status: int | None) -> Line:
     )
 
 
-def refresh_ok(*, rotated: bool, path: Path, persist_error: str | None) -> Line:
+def refresh_ok(
+    *, rotated: bool, path: Path, persist_error: str | None, redis: str | None = None
+) -> Line:
+    """redis: Redis' location when the grant lives there (SPOTIFY_PROXY_REDIS_URL)."""
     if not rotated:
         return ok("Refreshing works (Spotify kept the same refresh token).")
+    if redis is not None:
+        if persist_error is not None:
+            return fail(
+                f"Refreshing works and Spotify rotated the refresh token, but Redis at {redis} "
+                f"did not take the new one ({persist_error}), so it is lost and the old one is "
+                f"spent: check that Redis runs and answers, then run {LOGIN}."
+            )
+        return ok(
+            "Refreshing works; Spotify rotated the refresh token and the new one is saved in "
+            f"Redis at {redis}, where every proxy reads it."
+        )
     if persist_error is not None:
         return fail(
             f"Refreshing works and Spotify rotated the refresh token, but the token store "

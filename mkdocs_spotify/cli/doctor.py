@@ -1,8 +1,8 @@
 """`mkdocs-spotify doctor`: read the configuration exactly as the proxy does, try it, report.
 
-The facts are gathered here (settings, store, one refresh, one Web API call); checks.py turns
-them into OK / WARN / FAIL lines. cli.py imports this module to add the flags, so the heavy
-imports wait inside the functions.
+The facts are gathered here (settings, one refresh, one Web API call; doctor_store.py finds the
+grant: the token store file, or Redis); checks.py turns them into OK / WARN / FAIL lines. cli.py
+imports this module to add the flags, so the heavy imports wait inside the functions.
 """
 
 from __future__ import annotations
@@ -14,16 +14,18 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from mkdocs_spotify.cli.checks import Line
+    from mkdocs_spotify.cli.doctor_store import GrantSource
     from proxy.settings import Settings
     from proxy.spotify.client import SpotifyClient
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = (
-        "Check the client id, the token store, one token refresh, the granted scopes, the "
-        "days until the 6-month re-login and one Spotify call; exit 1 if anything FAILs. "
-        "The refresh runs under the token store's lock and saves the rotation, so a proxy "
-        "using the same store adopts it."
+        "Check the client id, the token store (or, with SPOTIFY_PROXY_REDIS_URL, the grant in "
+        "Redis, seeded from the token store when empty, as the proxy does), one token refresh, "
+        "the granted scopes, the days until the 6-month re-login and one Spotify call; exit 1 "
+        "if anything FAILs. The refresh runs under the token store's lock (Redis' refresh "
+        "lease) and saves the rotation, so a proxy using the same store adopts it."
     )
     parser.add_argument(
         "--proxy",
@@ -86,24 +88,21 @@ def _utcnow() -> datetime:
 async def diagnose(settings: Settings, now: Callable[[], datetime] = _utcnow) -> list[Line]:
     """Every check, with the proxy's own token and client code: one refresh path, one GET path.
 
-    The refresh runs under the token store's lock and its rotation is saved at once, so a
-    proxy running on the same store adopts it instead of presenting a spent token.
+    The refresh runs under the store's lock (Redis' refresh lease with SPOTIFY_PROXY_REDIS_URL)
+    and its rotation is saved at once, so a proxy using the same store adopts it instead of
+    presenting a spent token.
     """
     import asyncio
 
-    import aiohttp
-
     from mkdocs_spotify.cli import checks
-    from proxy.clock import Clock
-    from proxy.spotify.client import SpotifyClient
-    from proxy.spotify.errors import SpotifyError, StoreError
-    from proxy.spotify.grant import choose_credential
-    from proxy.spotify.store import read_store, store_mode
-    from proxy.spotify.tokens import AccessTokens
+    from mkdocs_spotify.cli.doctor_store import find_grant
 
     assert settings.client_id is not None  # load_settings(require_client_id=True) made sure
-    path = settings.token_store
-    lines = [checks.client_line(settings.client_id), checks.secret_line(settings.is_public_client)]
+    saved_in = "the token store" if settings.redis_url is None else "Redis"
+    lines = [
+        checks.client_line(settings.client_id),
+        checks.secret_line(settings.is_public_client, saved_in),
+    ]
     lines += [checks.ok(f"Privacy control: {text}.") for text in settings.privacy.active()]
     if await asyncio.to_thread(settings.private_file.exists):
         lines.append(
@@ -113,31 +112,39 @@ async def diagnose(settings: Settings, now: Callable[[], datetime] = _utcnow) ->
             )
         )
 
-    stored = None
-    error = None
+    source = await find_grant(settings)
+    lines += source.lines
     try:
-        stored = await asyncio.to_thread(read_store, path)
-    except StoreError as problem:
-        error = str(problem)
-    mode = None
-    if stored is not None:
-        mode = store_mode(path)
-    lines.append(
-        checks.store_line(path, mode=mode, error=error, seed_set=settings.refresh_token is not None)
-    )
-    if stored is not None and stored.client_id != settings.client_id:
-        lines.append(checks.other_app_line(path, stored.client_id))
+        if not source.unusable:
+            lines += await _refresh_lines(settings, source, now)
+    finally:
+        await source.close()
+    return lines
 
+
+async def _refresh_lines(
+    settings: Settings, source: GrantSource, now: Callable[[], datetime]
+) -> list[Line]:
+    """Which refresh token the proxy would spend, one refresh of it, and what follows."""
+    import aiohttp
+
+    from mkdocs_spotify.cli import checks
+    from proxy.clock import Clock
+    from proxy.spotify.client import SpotifyClient
+    from proxy.spotify.errors import SpotifyError
+    from proxy.spotify.grant import choose_credential
+    from proxy.spotify.tokens import AccessTokens
+
+    assert settings.client_id is not None  # load_settings(require_client_id=True) made sure
     credential = choose_credential(
-        settings.client_id, settings.refresh_token, settings.authorized_at, stored
+        settings.client_id, settings.refresh_token, settings.authorized_at, source.held
     )
     if credential is None:
-        if error is None and (mode is not None or settings.refresh_token is not None):
-            lines.append(checks.no_credential_line())
-        return lines
-    lines.append(checks.source_line(credential is stored, path))
+        return [] if source.said_no_credential else [checks.no_credential_line()]
+    lines = [checks.source_line(credential is source.held, source.where)]
 
-    tokens = AccessTokens(settings, Clock())
+    # Its own refresh, even when a proxy shares a fresh access token in Redis.
+    tokens = AccessTokens(settings, Clock(), store=source.store, share_access=False)
     async with aiohttp.ClientSession() as session:
         tokens.session = session
         try:
@@ -163,7 +170,10 @@ async def diagnose(settings: Settings, now: Callable[[], datetime] = _utcnow) ->
         assert held is not None
         lines.append(
             checks.refresh_ok(
-                rotated=refreshed.rotated, path=path, persist_error=refreshed.persist_error
+                rotated=refreshed.rotated,
+                path=settings.token_store,
+                persist_error=refreshed.persist_error,
+                redis=source.redis,
             )
         )
         lines.extend(checks.scope_lines(refreshed.grant.scopes or held.scopes))

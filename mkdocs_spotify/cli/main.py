@@ -35,11 +35,12 @@ more: {docs}/login.md
 """,
     "doctor": """\
 environment (also read from ./.env):
-  the proxy's variables: SPOTIFY_CLIENT_ID, SPOTIFY_CLIENT_SECRET, SPOTIFY_TOKEN_STORE, ...
+  the proxy's variables: SPOTIFY_CLIENT_ID, SPOTIFY_CLIENT_SECRET, SPOTIFY_TOKEN_STORE,
+  SPOTIFY_PROXY_REDIS_URL (then the grant in Redis is the one checked), ...
 
 example:
   mkdocs-spotify doctor
-more: {docs}/login.md
+more: {docs}/login.md (with Redis: {docs}/scaling.md)
 """,
 }
 

@@ -1,19 +1,22 @@
 """The answer cache shared by several proxy replicas through Redis (SPOTIFY_PROXY_REDIS_URL).
 
-`SharedAnswerCache` is an `AnswerCache` whose upstream call is taken by one replica for all:
+`SharedAnswerCache` is an `AnswerCache` whose upstream call is taken by one replica for all. Each
+answer has a name (`now-playing`, `recently-played`, `top-tracks:short_term`, ...):
 
 - a fetch lease, `SET <prefix>lease:fetch:<name> <random> NX PX <ttl>`, left to expire: whoever
   gets it calls Spotify, and nobody else does for one TTL (in the same script as the lease, the
   429 deadline `<prefix>not-before:<name>`, whose remaining PTTL is the Retry-After left);
 - the answer (after the steps) with its failure goes to `<prefix>answer:<name>` and is published
   on the channel `<prefix>answers:<name>`; every replica adopts what it hears there, so its live
-  streams get the change and a warm GET answers from memory without asking Redis;
+  streams get the change and a warm GET answers from memory without asking Redis (one pub/sub
+  connection per replica hears every channel: `shared_feed.SharedFeed`);
 - a replica that did not get the lease reads the shared answer (and waits for the one in flight
   when it has none yet).
 
 When Redis cannot be reached, each replica keeps serving its last answer as stale (the failure
 says why, `/readyz` shows it) and asks Redis again with a back-off; it never calls Spotify
-without the lease, so the calls per TTL stay one for all replicas.
+without the lease, so the calls per TTL stay one for all replicas. The caches of a replica share
+one client (`redis_link.RedisLink`); `answer_cache` picks this cache or the embedded one.
 """
 
 from __future__ import annotations
@@ -26,12 +29,9 @@ import secrets
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar, cast
 
-import redis
-import redis.asyncio
-
 from proxy.answers.cache import AnswerCache, Fetch, Render, Step
+from proxy.answers.redis_link import REDIS_ERRORS, RedisLink
 from proxy.clock import Clock
-from proxy.settings import redis_location
 from proxy.spotify import errors
 from proxy.spotify.errors import RateLimited, SharedStateDown, UpstreamError
 
@@ -53,7 +53,6 @@ ANSWER_SECONDS = 86_400
 # Between attempts to reach Redis again: doubling from one TTL, so a Redis that is back is
 # noticed within seconds, and a dead one costs a connection attempt every few seconds.
 MAX_BACKOFF = 5.0
-REDIS_ERRORS = (redis.RedisError, OSError)
 # Failures travel by class name; the readiness check tells some of them apart.
 _FAILURES: dict[str, type[UpstreamError]] = {
     cls.__name__: cls
@@ -72,6 +71,12 @@ def failure_from(kind: str, text: str) -> UpstreamError:
     return _FAILURES.get(kind, UpstreamError)(text)
 
 
+def failure_kind(failure: UpstreamError) -> str:
+    """The name a failure travels by: its own class or the nearest one `failure_from` knows (a
+    list's MissingScope travels as Forbidden, so every replica answers with its sentence)."""
+    return next(cls.__name__ for cls in type(failure).__mro__ if cls.__name__ in _FAILURES)
+
+
 class SharedAnswerCache(AnswerCache[T], Generic[T]):
     def __init__(
         self,
@@ -82,18 +87,16 @@ class SharedAnswerCache(AnswerCache[T], Generic[T]):
         wait_timeout: float,
         clock: Clock,
         steps: Sequence[Step[T]] = (),
-        url: str,
-        prefix: str,
+        link: RedisLink,
         name: str,
         decode: Callable[[Any], T] = lambda value: cast(T, value),
     ) -> None:
         super().__init__(
             fetch, render, ttl=ttl, wait_timeout=wait_timeout, clock=clock, steps=steps
         )
-        self.url = url
-        self.redis = redis.asyncio.Redis.from_url(
-            url, socket_timeout=2.0, socket_connect_timeout=2.0
-        )
+        self.link = link
+        self.redis = link.client  # shared by the replica's caches; the link closes it
+        prefix = link.prefix
         self.answer_key = f"{prefix}answer:{name}"
         self.lease_key = f"{prefix}lease:fetch:{name}"
         self.not_before_key = f"{prefix}not-before:{name}"
@@ -103,8 +106,6 @@ class SharedAnswerCache(AnswerCache[T], Generic[T]):
         self._seen_at = -1  # epoch ms of the newest answer adopted or fetched here
         self._heard = asyncio.Event()
         self._backoff = 0.0
-        self.redis_problem: str | None = None
-        self.redis_errors = 0  # failed Redis commands, each counted in _redis_down (metrics)
 
     async def _update(self) -> None:
         started = self.clock.epoch_ms()
@@ -113,7 +114,8 @@ class SharedAnswerCache(AnswerCache[T], Generic[T]):
                 CLAIM, 2, self.lease_key, self.not_before_key, self._me, int(self.ttl * 1000)
             )
         except REDIS_ERRORS as error:
-            self._redis_down(error)
+            self.link.errors += 1
+            self.redis_down(error)
             self._done()
             return
         verdict, wait_ms = int(claim[0]), int(claim[1])
@@ -122,16 +124,18 @@ class SharedAnswerCache(AnswerCache[T], Generic[T]):
             try:
                 await self._share(started)
             except REDIS_ERRORS as error:
-                self._redis_down(error)
+                self.link.errors += 1
+                self.redis_down(error)
             else:
-                self._redis_up()
+                self.redis_up()
             return
         try:
             await self._follow(verdict == -1, wait_ms / 1000)
         except REDIS_ERRORS as error:
-            self._redis_down(error)
+            self.link.errors += 1
+            self.redis_down(error)
         else:
-            self._redis_up()
+            self.redis_up()
         finally:
             self._done()
 
@@ -152,7 +156,7 @@ class SharedAnswerCache(AnswerCache[T], Generic[T]):
             "origin": self._me,
             "at": started,
             "value": state.value,
-            "failure": None if failure is None else [type(failure).__name__, str(failure)],
+            "failure": None if failure is None else [failure_kind(failure), str(failure)],
         }
         body = json.dumps(message)
         self._seen_at = started
@@ -203,50 +207,46 @@ class SharedAnswerCache(AnswerCache[T], Generic[T]):
         self._publish()
         return True
 
-    async def listen(self) -> None:
-        """Adopt every answer published on the channel (a background task; reconnects)."""
-        while True:
-            try:
-                async with self.redis.pubsub() as pubsub:
-                    await pubsub.subscribe(self.channel)
-                    # Whatever was published while this replica was not subscribed.
-                    raw = await self.redis.get(self.answer_key)
-                    if raw is not None:
-                        self.adopt(raw)
-                    self._redis_up()
-                    async for message in pubsub.listen():
-                        if message.get("type") == "message":
-                            self.adopt(message["data"])
-            except REDIS_ERRORS as error:
-                self._redis_down(error)
-                await asyncio.sleep(max(self._backoff, self.ttl))
-
-    async def close(self) -> None:
-        await super().close()
-        with contextlib.suppress(*REDIS_ERRORS):
-            await self.redis.aclose()
-
-    def _redis_down(self, error: BaseException) -> None:
+    def redis_down(self, error: BaseException) -> None:
         """Serve the last answer as stale and ask Redis again after a growing pause."""
-        self.redis_errors += 1
-        down = SharedStateDown(
-            f"Redis at {redis_location(self.url)} cannot be reached: start it or fix "
-            "SPOTIFY_PROXY_REDIS_URL; answers are served as stale until it is back"
-        )
-        if self.redis_problem is None:
-            log.warning("%s (%s).", down, type(error).__name__)
-        self.redis_problem = str(down)
+        down = self.link.down(error)
         self._backoff = min(MAX_BACKOFF, max(self.ttl, 2 * self._backoff))
         self.state.not_before = self.clock.monotonic() + self._backoff
         if not isinstance(self.state.failure, SharedStateDown):
             self.state.failure = down
             self._publish()
 
-    def _redis_up(self) -> None:
-        if self.redis_problem is not None:
-            log.info("Redis answers again at %s.", redis_location(self.url))
-        self.redis_problem = None
+    def redis_up(self) -> None:
+        self.link.up()
         self._backoff = 0.0
         if isinstance(self.state.failure, SharedStateDown):
             # The next read takes the lease or the shared answer again.
             self.state.not_before = float("-inf")
+
+
+def answer_cache(
+    fetch: Fetch[T],
+    render: Render[T],
+    *,
+    ttl: float,
+    wait_timeout: float,
+    clock: Clock,
+    steps: Sequence[Step[T]] = (),
+    link: RedisLink | None,
+    name: str,
+) -> AnswerCache[T]:
+    """The answer `name` shared through Redis when there is a link, else kept in memory."""
+    if link is None:
+        return AnswerCache(
+            fetch, render, ttl=ttl, wait_timeout=wait_timeout, clock=clock, steps=steps
+        )
+    return SharedAnswerCache(
+        fetch,
+        render,
+        ttl=ttl,
+        wait_timeout=wait_timeout,
+        clock=clock,
+        steps=steps,
+        link=link,
+        name=name,
+    )

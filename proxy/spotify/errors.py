@@ -3,6 +3,7 @@
     SpotifyError                 anything below; its message is a sentence safe to show the owner
     ├── AccountsError            the token endpoint refused or failed (`.error`: Spotify's code)
     ├── StoreError               the token store exists but cannot be used
+    │   └── RedisUnusable        Redis (SPOTIFY_PROXY_REDIS_URL) cannot be reached or used at all
     └── UpstreamError            worth retrying later: 5xx, timeout, bad JSON, accounts hiccup
         ├── RateLimited          429, with `.retry_after` seconds
         ├── Forbidden            403: not allow-listed, no Premium, missing scope
@@ -39,6 +40,11 @@ class AccountsError(SpotifyError):
 
 class StoreError(SpotifyError):
     """The store exists but cannot be used; the message says what to do."""
+
+
+class RedisUnusable(StoreError):
+    """Checked before any refresh: Redis cannot be reached, refuses the password, or holds a
+    grant that is not a token store. Unlike `SharedStateDown`, nothing has started to wait."""
 
 
 class UpstreamError(SpotifyError):

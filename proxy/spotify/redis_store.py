@@ -219,6 +219,12 @@ class RedisGrantStore:
                 await self.aio.aclose()
             self.sync.close()
 
+    async def aclose(self) -> None:
+        """Close both clients' connections (a short-lived user such as doctor, when done)."""
+        self.sync.close()
+        with contextlib.suppress(*REDIS_ERRORS):
+            await self.aio.aclose()
+
     @contextlib.asynccontextmanager
     async def locked(self, patience: float) -> AsyncIterator[None]:
         value = secrets.token_hex(16)

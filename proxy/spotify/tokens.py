@@ -89,8 +89,18 @@ class GrantStatus:
 class AccessTokens:
     """The access-token cache over the refresh chain and the grant's health."""
 
-    def __init__(self, settings: Settings, clock: Clock, store: GrantStore | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Clock,
+        store: GrantStore | None = None,
+        *,
+        share_access: bool = True,
+    ) -> None:
+        """share_access=False: never take or offer an access token shared in Redis, so every
+        refresh really spends the refresh token (doctor's check of the refresh)."""
         self.settings = settings
+        self._share_access = share_access
         self.clock = clock
         self.session: aiohttp.ClientSession | None = None
         self.store: GrantStore = store or grant_store_for(settings)
@@ -214,7 +224,7 @@ class AccessTokens:
             return False
 
     async def _refresh(self) -> TokenGrant:
-        shared = self.store if isinstance(self.store, SharedAccess) else None
+        shared = self.store if self._share_access and isinstance(self.store, SharedAccess) else None
         if shared is not None:
             found = await shared.shared_access()
             # Not the token a 401 just refused, and not one about to expire.

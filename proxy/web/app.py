@@ -27,7 +27,9 @@ from proxy.answers.list_fetch import Get, demo_get
 from proxy.answers.nowplaying import NowPlaying
 from proxy.answers.privacy import DelayBuffer, NowPlayingStep, Rules, delay_step, privacy_step
 from proxy.answers.private_switch import PrivateSwitch
-from proxy.answers.shared import SharedAnswerCache
+from proxy.answers.redis_link import RedisLink
+from proxy.answers.shared import SharedAnswerCache, answer_cache
+from proxy.answers.shared_feed import SharedFeed
 from proxy.answers.upstream import demo_source, normalised
 from proxy.clock import Clock
 from proxy.settings import Settings
@@ -50,6 +52,8 @@ CACHE: web.AppKey[AnswerCache[NowPlaying]] = web.AppKey("cache")
 STREAMS: web.AppKey[StreamHub[NowPlaying]] = web.AppKey("streams")
 TOKENS = web.AppKey("tokens", AccessTokens)
 LISTS: web.AppKey[dict[str, ListEndpoint]] = web.AppKey("lists")
+REDIS = web.AppKey("redis", RedisLink)
+FEED = web.AppKey("feed", SharedFeed)
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Application:
@@ -76,30 +80,21 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     if settings.privacy.delay_minutes:
         steps.append(delay_step(DelayBuffer(round(settings.privacy.delay_minutes * 60_000))))
     steps.append(carry_last_played)
-    cache: AnswerCache[NowPlaying]
+    link = None
     if settings.redis_url is not None and not settings.demo:
-        # The fetching replica runs the steps; the others take its answer as it is.
-        cache = SharedAnswerCache(
-            normalised(source, clock),
-            render_json,
-            ttl=settings.cache_ttl,
-            wait_timeout=settings.upstream_timeout,
-            clock=clock,
-            steps=steps,
-            url=settings.redis_url,
-            prefix=settings.redis_prefix,
-            name="now-playing",
-        )
-        app.cleanup_ctx.append(_in_background(_listen_to_replicas))
-    else:
-        cache = AnswerCache(
-            normalised(source, clock),
-            render_json,
-            ttl=settings.cache_ttl,
-            wait_timeout=settings.upstream_timeout,
-            clock=clock,
-            steps=steps,
-        )
+        link = RedisLink(settings.redis_url, settings.redis_prefix)
+        app[REDIS] = link
+    # With Redis, the fetching replica runs the steps; the others take its answer as it is.
+    cache = answer_cache(
+        normalised(source, clock),
+        render_json,
+        ttl=settings.cache_ttl,
+        wait_timeout=settings.upstream_timeout,
+        clock=clock,
+        steps=steps,
+        link=link,
+        name="now-playing",
+    )
     app[CACHE] = cache
     hub = StreamHub(cache, matters, limit=settings.max_streams)
     app[STREAMS] = hub
@@ -107,8 +102,11 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     app.cleanup_ctx.append(_in_background(_sweep_streams))
     app.on_shutdown.append(_close_streams)
     granted = (lambda: tokens.scopes) if tokens is not None else tuple
-    lists = list_endpoints(settings, clock, get, granted, private)
+    lists = list_endpoints(settings, clock, get, granted, private, link)
     app[LISTS] = lists
+    if link is not None:
+        app[FEED] = SharedFeed(link, _shared_caches(cache, lists))
+        app.cleanup_ctx.append(_in_background(_listen_to_replicas))
     app.on_cleanup.append(_close_cache)
     metrics = install_metrics(app, settings, clock, cache, lists, tokens, lambda: hub.count)
     if tokens is not None:
@@ -176,11 +174,16 @@ def _add_routes(
     router.add("/{tail:.*}", {"*": h.not_found})
 
 
+def _shared_caches(
+    cache: AnswerCache[NowPlaying], lists: Mapping[str, ListEndpoint]
+) -> list[SharedAnswerCache[Any]]:
+    every = [cache, *(each for endpoint in lists.values() for each in endpoint.caches.values())]
+    return [each for each in every if isinstance(each, SharedAnswerCache)]
+
+
 def _listen_to_replicas(app: web.Application) -> Coroutine[Any, Any, None]:
-    """Answers another replica fetched reach this one's cache and streams (pub/sub)."""
-    cache = app[CACHE]
-    assert isinstance(cache, SharedAnswerCache)
-    return cache.listen()
+    """Answers another replica fetched reach this one's caches and streams (pub/sub)."""
+    return app[FEED].listen()
 
 
 async def _close_cache(app: web.Application) -> None:
@@ -188,6 +191,8 @@ async def _close_cache(app: web.Application) -> None:
     for endpoint in app[LISTS].values():
         for cache in endpoint.caches.values():
             await cache.close()
+    if REDIS in app:  # after the caches: the client is theirs to the end
+        await app[REDIS].close()
 
 
 async def _close_streams(app: web.Application) -> None:

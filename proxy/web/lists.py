@@ -1,8 +1,9 @@
 """`/v1/recently-played`, `/v1/top/tracks`, `/v1/top/artists`: strict parameters, then the same
 headers, CORS, ETag/304, stale and 503 rules as `/v1/now-playing`.
 
-One cache per endpoint and time range asks Spotify for 50 entries per TTL whatever the traffic;
-each visitor's `limit` is cut from it after the privacy filter, rendered once per answer.
+One cache per endpoint and time range asks Spotify for 50 entries per TTL whatever the traffic
+(shared by every replica when they share Redis); each visitor's `limit` is cut from it after
+the privacy filter, which each replica applies itself, rendered once per answer.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from proxy.answers.list_fetch import ENDPOINTS, Endpoint, Get, ListAnswer, list_
 from proxy.answers.lists import TIME_RANGES, TimeRange
 from proxy.answers.privacy import Rules
 from proxy.answers.private_switch import PrivateSwitch
+from proxy.answers.redis_link import RedisLink
+from proxy.answers.shared import answer_cache
 from proxy.clock import Clock
 from proxy.settings import Settings
 from proxy.spotify.errors import Forbidden
@@ -124,26 +127,37 @@ def _json(data: Any, status: int, headers: Mapping[str, str]) -> web.Response:
     )
 
 
+def cache_name(endpoint: Endpoint, time_range: TimeRange) -> str:
+    """The list's name in Redis' keys: `recently-played`, `top-tracks:short_term`, ..."""
+    if endpoint == "recently-played":
+        return endpoint
+    return f"{endpoint.replace('/', '-')}:{time_range}"
+
+
 def list_endpoints(
     settings: Settings,
     clock: Clock,
     get: Get,
     granted: Callable[[], tuple[str, ...]],
     private: PrivateSwitch,
+    link: RedisLink | None = None,
 ) -> dict[str, ListEndpoint]:
-    """Every list endpoint by path below /v1/, with its caches (one per time range)."""
+    """Every list endpoint by path below /v1/, with its caches (one per time range), shared
+    through Redis when there is a link."""
     rules = Rules(settings.privacy)
     endpoints: dict[str, ListEndpoint] = {}
     for endpoint in ENDPOINTS:
         recent = endpoint == "recently-played"
         ranges: tuple[TimeRange, ...] = (DEFAULT_RANGE,) if recent else TIME_RANGES
         caches = {
-            time_range: AnswerCache(
+            time_range: answer_cache(
                 list_fetch(get, endpoint, time_range, clock, granted),
                 render_json,
                 ttl=settings.recent_ttl if recent else settings.top_ttl,
                 wait_timeout=settings.upstream_timeout,
                 clock=clock,
+                link=link,
+                name=cache_name(endpoint, time_range),
             )
             for time_range in ranges
         }

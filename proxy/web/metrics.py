@@ -20,6 +20,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from proxy.answers.cache import AnswerCache
+from proxy.answers.redis_link import RedisLink
 from proxy.answers.shared import SharedAnswerCache
 from proxy.clock import Clock
 from proxy.metrics import Metrics, call_outcome
@@ -170,13 +171,13 @@ def track_redis_errors(
         if isinstance(store, RedisGrantStore):
             metrics.track_redis_errors("grant", lambda: store.redis_errors)
     caches = [now_playing, *(c for endpoint in lists.values() for c in endpoint.caches.values())]
-    for cache in caches:
-        if isinstance(cache, SharedAnswerCache):
-            metrics.track_redis_errors("answers", _errors_of(cache))
+    links = {id(c.link): c.link for c in caches if isinstance(c, SharedAnswerCache)}
+    for link in links.values():  # one per replica, shared by its caches and its feed
+        metrics.track_redis_errors("answers", _errors_of(link))
 
 
-def _errors_of(cache: SharedAnswerCache[Any]) -> Callable[[], int]:
-    return lambda: cache.redis_errors
+def _errors_of(link: RedisLink) -> Callable[[], int]:
+    return lambda: link.errors
 
 
 def grant_remaining(tokens: AccessTokens, clock: Clock) -> Callable[[], float | None]:
