@@ -94,3 +94,11 @@ async def start_proxy() -> AsyncIterator[StartProxy]:
     yield start
     for client in clients:
         await client.close()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests (and the soak) first: on parallel workers (`make test`), a long test
+    handed out last would run alone at the end while the other workers wait."""
+    items.sort(
+        key=lambda item: not (item.get_closest_marker("slow") or item.get_closest_marker("soak"))
+    )

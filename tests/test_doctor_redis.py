@@ -180,6 +180,7 @@ def test_an_unreachable_redis_or_a_refused_password_is_one_fail_line(tmp_path: P
     assert fake.token_calls == 0
 
 
+@pytest.mark.slow
 def test_doctor_beside_a_replica_that_keeps_refreshing_never_spends_a_token_twice(
     tmp_path: Path,
 ) -> None:

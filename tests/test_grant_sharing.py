@@ -14,10 +14,14 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from proxy.spotify.store import StoredToken, read_store, write_store
 from tests.fakes.accounts import StrictAccounts
 from tests.grant_processes import Proxy, login_write, proxy_process, run_doctor
 from tests.processes import clean_env
+
+pytestmark = pytest.mark.slow
 
 # The soak runs until REFRESHES refreshes and DOCTOR_RUNS doctor runs happened (at most
 # SOAK_SECONDS): counts, not a time, are what the test is about, and a busy machine is slower.

@@ -29,6 +29,8 @@ from tests.grant_processes import Proxy, proxy_process
 from tests.redis_server import redis_server
 from tests.test_redis_replicas import environment, owner_store
 
+pytestmark = pytest.mark.slow
+
 PASSWORD = "redis-password-never-scraped"
 
 

@@ -8,6 +8,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from proxy.alerts.sent import sent_record_path
 from proxy.spotify.grant import days_left as grant_days_left
 from proxy.spotify.store import StoredToken, write_store
@@ -82,6 +84,7 @@ def start_and_stop_proxy(
     return stderr
 
 
+@pytest.mark.slow
 def test_a_real_proxy_sends_the_30_day_notice_once_across_a_restart(tmp_path: Path) -> None:
     store = tmp_path / "token.json"
     authorized = datetime.now(UTC) - timedelta(days=170)  # about 11 days left

@@ -10,6 +10,7 @@ import json
 from typing import Any
 from urllib.parse import urlsplit
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -175,6 +176,7 @@ def _mutate(data: st.DataObject, reply: dict[str, Any]) -> None:
 
 @PROPERTY_SETTINGS
 @given(statuses, valid_replies, st.data())
+@pytest.mark.slow
 def test_damaged_replies_answer_or_raise_normalise_error(
     status: int, reply: dict[str, Any], data: st.DataObject
 ) -> None:

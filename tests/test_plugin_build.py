@@ -213,6 +213,7 @@ def test_strict_build_has_no_warnings(tmp_path: Path) -> None:
     assert "WARNING" not in result.output
 
 
+@pytest.mark.slow
 def test_the_example_site_builds_with_the_widget(tmp_path: Path) -> None:
     example = Path(__file__).parents[1] / "example-site"
     shutil.copytree(example, tmp_path, dirs_exist_ok=True, ignore=shutil.ignore_patterns("site"))

@@ -19,10 +19,14 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.fakes.accounts import StrictAccounts
 from tests.grant_processes import Proxy, proxy_process
 from tests.redis_server import RedisServer, redis_server
 from tests.test_redis_replicas import environment, owner_store
+
+pytestmark = pytest.mark.slow
 
 TOP = "/v1/top/tracks?range=short_term"
 RECENT = "/v1/recently-played"

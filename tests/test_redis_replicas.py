@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
 
 from proxy.spotify.store import StoredToken, write_store
 from tests.fakes import payloads
@@ -29,6 +30,8 @@ from tests.fakes.sse import EventReader
 from tests.grant_processes import Proxy, get_json, proxy_process
 from tests.processes import clean_env
 from tests.redis_server import RedisServer, redis_server
+
+pytestmark = pytest.mark.slow
 
 TTL = 0.5
 # The soak runs until the replicas made REFRESHES refreshes (at least MIN_SOAK_SECONDS, at

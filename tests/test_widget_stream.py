@@ -65,6 +65,7 @@ def test_after_the_first_fetch_changes_arrive_by_the_stream(live: WidgetServer, 
     assert tab.problems == []
 
 
+@pytest.mark.slow
 def test_a_refused_stream_falls_back_to_polling_and_comes_back(
     live: WidgetServer, tab: Tab
 ) -> None:
@@ -91,6 +92,7 @@ def test_a_refused_stream_falls_back_to_polling_and_comes_back(
     assert [p for p in tab.problems if "503" not in p] == []
 
 
+@pytest.mark.slow
 def test_a_dead_proxy_means_polling_with_back_off_then_the_stream_again(
     live: WidgetServer, tab: Tab
 ) -> None:
