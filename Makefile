@@ -65,10 +65,12 @@ types: $(STAMP)
 # Branch coverage of proxy/ and mkdocs_spotify/, the processes the tests start included; the
 # floor (fail_under in pyproject.toml) is the level reached, so a drop fails the run.
 # Four pytest workers on two cores: most tests wait on real processes, servers and Chromium, not
-# on the CPU. `make unit TEST_WORKERS=0` runs them one at a time in one process.
+# on the CPU. The slow tests are collected first and idle workers take queued tests from busy
+# ones (worksteal), so no worker ends long after the others. `make unit TEST_WORKERS=0` runs the
+# tests one at a time in one process.
 TEST_WORKERS ?= 4
 unit: $(STAMP) system
-	$(PY) -m pytest -n $(TEST_WORKERS) --cov --cov-report=term --durations=15
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal --cov --cov-report=term --durations=15
 
 test: lint types unit
 
