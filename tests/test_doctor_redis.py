@@ -22,6 +22,8 @@ from mkdocs_spotify.cli import checks
 from mkdocs_spotify.cli.checks import Level
 from mkdocs_spotify.cli.doctor import diagnose
 from mkdocs_spotify.cli.main import main
+from proxy.settings import Settings
+from proxy.spotify.redis_store import RedisGrantStore
 from proxy.spotify.store import StoredToken, write_store
 from tests.fakes.accounts import StrictAccounts
 from tests.fakes.net import free_port
@@ -118,6 +120,48 @@ def test_an_older_store_file_is_not_what_doctor_describes_or_spends(tmp_path: Pa
     assert fake.invalid_grants == 0
     assert saved == live
     assert store.read_bytes() == before
+
+
+def test_doctor_lets_running_replicas_write_back_before_spending_a_seeded_token(
+    tmp_path: Path,
+) -> None:
+    """Redis lost its data while a replica runs: the file's token was rotated long ago (spent).
+    doctor seeds it, but holds the refresh lease while the replica writes its newer grant back,
+    then refreshes that one: the spent token never reaches Spotify."""
+    fake = StrictAccounts()
+    with fake.running(), redis_server(tmp_path / "redis") as server:
+        spent = fake.issue_grant()
+        store = tmp_path / "token.json"
+        write_store(store, grant(fake, spent))
+        newer = grant(fake, fake.rotate(spent))
+        with server.client() as client:
+            client.mset(
+                {f"{PREFIX}grant": json.dumps(newer.to_json()), f"{PREFIX}grant:version": 3}
+            )
+        settings = Settings(redis_url=server.url, redis_prefix=PREFIX)
+        replica = RedisGrantStore(settings)  # a running replica's view of the grant
+        assert replica.load() == newer
+        with server.client() as client:
+            client.flushall()  # Redis restarted empty
+        doctor = CliProcess(["doctor"], doctor_env(fake, store, server.url), tmp_path)
+        doctor.close_stdin()
+        with server.client() as client:
+            deadline = time.monotonic() + 15
+            while client.get(f"{PREFIX}grant") is None:
+                assert time.monotonic() < deadline, doctor.output
+                time.sleep(0.01)
+            holder = client.get(f"{PREFIX}lease:refresh")
+        replica.version()  # the replica's periodic look at the store: it writes back its grant
+        replica.sync.close()
+        code = doctor.finish(30)
+        saved = in_redis(server)
+        live = fake.live_token(spent)
+    assert holder == b"write-back"  # the seed held the lease for the replicas
+    assert code == 0, doctor.output
+    assert fake.reuses == 0
+    assert fake.invalid_grants == 0
+    assert not fake.revoked
+    assert saved == live
 
 
 def test_an_empty_redis_is_seeded_from_the_store_file_as_the_proxy_would(tmp_path: Path) -> None:

@@ -86,13 +86,20 @@ async def _in_redis(settings: Settings, file: FileFacts) -> GrantSource:
     from proxy.settings import redis_location
     from proxy.spotify.errors import RedisUnusable
     from proxy.spotify.redis_seed import reach_and_seed
-    from proxy.spotify.redis_store import RedisGrantStore
+    from proxy.spotify.redis_store import WRITE_BACK_HOLD, RedisGrantStore
 
     assert settings.redis_url is not None  # find_grant chose Redis for it
     location = redis_location(settings.redis_url)
     store = RedisGrantStore(settings)
     try:
-        found = await asyncio.to_thread(reach_and_seed, store, settings.client_id, file.stored)
+        # An empty Redis may have lost its data while replicas run, holding a newer grant than
+        # the file's (whose token may be spent): the seed holds the refresh lease while they
+        # write theirs back (every 2 s they look), and doctor refreshes only after that.
+        found = await asyncio.to_thread(
+            reach_and_seed, store, settings.client_id, file.stored, WRITE_BACK_HOLD
+        )
+        if found.seeded:
+            await asyncio.sleep(WRITE_BACK_HOLD)
     except RedisUnusable as problem:
         lines = [checks.fail(str(problem)), *checks.not_checked_yet(checks.AFTER_STORE)]
         return GrantSource(store, None, "", lines, unusable=True, close=store.aclose)

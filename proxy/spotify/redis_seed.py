@@ -27,9 +27,13 @@ class RedisGrant:
 
 
 def reach_and_seed(
-    store: RedisGrantStore, client_id: str | None, from_file: StoredToken | None
+    store: RedisGrantStore,
+    client_id: str | None,
+    from_file: StoredToken | None,
+    hold: float = 0.0,
 ) -> RedisGrant:
-    """Read the grant in Redis; seed an empty Redis with `from_file` if it is this app's.
+    """Read the grant in Redis; seed an empty Redis with `from_file` if it is this app's (and
+    hold the refresh lease `hold` seconds after seeding: see `RedisGrantStore.seed`).
 
     RedisUnusable, whose message is one sentence without the URL's password, when Redis cannot
     be reached, refuses the password, or holds something that is not a grant.
@@ -41,7 +45,7 @@ def reach_and_seed(
             return RedisGrant(held, seeded=False)
         if from_file is None or from_file.client_id != client_id:
             return RedisGrant(None, seeded=False)
-        seeded = store.seed(from_file)
+        seeded = store.seed(from_file, hold)
         # Not seeded: another replica seeded it in between, so read what it wrote.
         return RedisGrant(store.load() or from_file, seeded)
     except redis.AuthenticationError:

@@ -197,11 +197,13 @@ class RedisGrantStore:
         self.sync.ping()
         return self.load()
 
-    def seed(self, token: StoredToken) -> bool:
-        """Write `token` when Redis holds no grant yet (start-up); True when it did."""
+    def seed(self, token: StoredToken, hold: float = 0.0) -> bool:
+        """Write `token` when Redis holds no grant yet (start-up); True when it did. With `hold`
+        (seconds) the seed also holds the refresh lease that long, as a write-back does: running
+        replicas then offer a newer grant (Redis lost its data) before anyone spends this one."""
         body = json.dumps(token.to_json())
         keys = (self.grant_key, self.version_key, self.lease_key)
-        return bool(self.sync.eval(OFFER, 3, *keys, body, 0, 0))
+        return bool(self.sync.eval(OFFER, 3, *keys, body, 0, int(hold * 1000)))
 
     async def put(self, token: StoredToken, patience: float = 30.0) -> None:
         """A login's new grant, written under the lease so no refresh in flight overwrites it.
