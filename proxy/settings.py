@@ -255,7 +255,8 @@ def load_settings(
     if redis_url is not None and not _is_redis_url(redis_url):
         problems.append(
             "SPOTIFY_PROXY_REDIS_URL must be a Redis URL such as redis://127.0.0.1:6379/0, "
-            "rediss://user:password@redis.example.com:6380/0 or unix:///run/redis/redis.sock."
+            "rediss://user:password@redis.example.com:6380/0 or unix:///run/redis/redis.sock "
+            "(with only redis-py's options after '?', and a '#' in the password written %23)."
         )
     redis_prefix = env.get("SPOTIFY_PROXY_REDIS_PREFIX", DEFAULT_REDIS_PREFIX)
     access_log = switch_value(get, "SPOTIFY_PROXY_ACCESS_LOG", problems)
@@ -349,9 +350,31 @@ def _is_redis_url(value: str) -> bool:
         _ = parts.port
     except ValueError:
         return False
+    if "#" in value:  # a fragment: most likely a password's '#' not written as %23
+        return False
     if parts.scheme == "unix":
-        return bool(parts.path)
-    return parts.scheme in REDIS_SCHEMES and bool(parts.hostname)
+        if not parts.path:
+            return False
+    elif parts.scheme not in REDIS_SCHEMES or not parts.hostname:
+        return False
+    return _redis_options_known(value, ssl=parts.scheme == "rediss")
+
+
+def _redis_options_known(value: str, *, ssl: bool) -> bool:
+    """redis-py reads the URL's query as connection options: a bad value or an unknown name
+    would otherwise fail later, as a traceback, when the first connection is made."""
+    import inspect
+
+    from redis.connection import URL_QUERY_ARGUMENT_PARSERS, SSLConnection, parse_url
+
+    try:
+        options = parse_url(value)  # type: ignore[no-untyped-call]  # redis-py leaves it untyped
+    except ValueError:
+        return False
+    known = {*URL_QUERY_ARGUMENT_PARSERS, "username", "password", "host", "port", "db", "path"}
+    if ssl:
+        known |= {name for name in inspect.signature(SSLConnection).parameters if "ssl" in name}
+    return set(options) - {"connection_class"} <= known
 
 
 def redis_location(url: str) -> str:

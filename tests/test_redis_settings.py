@@ -25,6 +25,10 @@ PASSWORD = "s3cret-redis-password"
         "redis://127.0.0.1:6379/0",
         "rediss://user:pw@redis.example.com:6380/0",
         "unix:///run/redis/redis.sock",
+        "unix:///run/redis/redis.sock?db=2",
+        "redis://127.0.0.1:6379/0?socket_timeout=5&health_check_interval=30",
+        "rediss://user:pw@redis.example.com:6380/0?ssl_cert_reqs=required",
+        "redis://:p%23ss@127.0.0.1:6379/0",
     ],
 )
 def test_redis_urls_are_accepted(url: str) -> None:
@@ -34,13 +38,27 @@ def test_redis_urls_are_accepted(url: str) -> None:
     assert "pw" not in repr(settings)
 
 
-@pytest.mark.parametrize("url", ["http://127.0.0.1:6379", "127.0.0.1:6379", "redis://:99999"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:6379",
+        "127.0.0.1:6379",
+        "redis://:99999",
+        # redis-py would fail on these at the first connection, with a traceback:
+        "redis://127.0.0.1:6379/0?db=x",
+        "redis://127.0.0.1:6379/0?socket_timeout=soon",
+        "redis://127.0.0.1:6379/0?colour=blue",
+        # A '#' in the password starts a fragment: messages would show the password's start.
+        f"redis://default:{PASSWORD[:4]}#{PASSWORD[4:]}@127.0.0.1:6379/0",
+    ],
+)
 def test_other_urls_are_one_sentence(url: str) -> None:
     with pytest.raises(SettingsError) as raised:
         load_settings({"SPOTIFY_CLIENT_ID": CLIENT_ID, "SPOTIFY_PROXY_REDIS_URL": url})
     assert raised.value.problems == [
         "SPOTIFY_PROXY_REDIS_URL must be a Redis URL such as redis://127.0.0.1:6379/0, "
-        "rediss://user:password@redis.example.com:6380/0 or unix:///run/redis/redis.sock."
+        "rediss://user:password@redis.example.com:6380/0 or unix:///run/redis/redis.sock "
+        "(with only redis-py's options after '?', and a '#' in the password written %23)."
     ]
 
 
