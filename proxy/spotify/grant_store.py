@@ -17,7 +17,7 @@ import os
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from proxy.spotify.errors import StoreBusy, StoreError
 from proxy.spotify.store import StoredToken, leftover_temp_files, read_store, write_store
@@ -49,6 +49,13 @@ class GrantStore(Protocol):
         """Grants an interrupted write left behind that are newer than the store, newest first;
         every leftover is removed. Only while holding the lock."""
         ...
+
+
+@runtime_checkable
+class ClosableStore(Protocol):
+    """A store holding connections (Redis), closed when the process that uses it stops."""
+
+    async def aclose(self) -> None: ...
 
 
 class FileGrantStore:

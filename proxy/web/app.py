@@ -34,6 +34,7 @@ from proxy.answers.upstream import demo_source, normalised
 from proxy.clock import Clock
 from proxy.settings import Settings
 from proxy.spotify.client import SpotifyClient
+from proxy.spotify.grant_store import ClosableStore
 from proxy.spotify.tokens import AccessTokens
 from proxy.web.admin import ADMIN_PATH, GrantHandOver
 from proxy.web.covers import COVERS_ROUTE, cover_handler
@@ -243,6 +244,9 @@ async def _store_watch(app: web.Application) -> AsyncIterator[None]:
     # The watcher runs from here until cleanup, as `_in_background` runs any job.
     async for _ in _in_background(_watch_store)(app):
         yield
+    store = app[TOKENS].store
+    if isinstance(store, ClosableStore):  # Redis: its connections end with the app
+        await store.aclose()
 
 
 def _watch_store(app: web.Application) -> Coroutine[Any, Any, None]:
