@@ -185,24 +185,28 @@ class SharedAnswerCache(AnswerCache[T], Generic[T]):
 
     def adopt(self, raw: bytes | str) -> bool:
         """Take in an answer another replica shared; True when it changed anything here."""
-        try:
+        try:  # whatever is in Redis: a bad message is skipped, never the end of the feed
             message = json.loads(raw)
             at = int(message["at"])
-        except (ValueError, TypeError, KeyError):
+            origin, value, failure = (
+                message.get("origin"),
+                message.get("value"),
+                message.get("failure"),
+            )
+            failed = None if failure is None else failure_from(str(failure[0]), str(failure[1]))
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError):
             log.warning("Ignored a malformed answer in Redis (%s).", self.answer_key)
             return False
-        if message.get("origin") == self._me or at <= self._seen_at:
+        if origin == self._me or at <= self._seen_at:
             return False
         self._seen_at = at
         state = self.state
         state.last_attempt = max(state.last_attempt or float("-inf"), self.clock.monotonic())
-        value = message.get("value")
         if value is not None:
             decoded = self._decode(value)
             self._rendered = self._render_both(decoded)
             state.value = decoded
-        failure = message.get("failure")
-        state.failure = None if failure is None else failure_from(str(failure[0]), str(failure[1]))
+        state.failure = failed
         self._heard.set()
         self._publish()
         return True

@@ -1,0 +1,70 @@
+"""The one pub/sub feed of a replica outlives whatever is published on its channels: a malformed
+message is logged and skipped, and the next good answer still arrives (a real redis-server)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from pathlib import Path
+
+import pytest
+
+from proxy.answers.encoding import render_json
+from proxy.answers.redis_link import RedisLink
+from proxy.answers.shared import SharedAnswerCache
+from proxy.answers.shared_feed import SharedFeed
+from proxy.clock import Clock
+from tests.redis_server import redis_server
+
+MALFORMED = [
+    b"not json",
+    b"[1, 2]",
+    b'{"at": "soon"}',
+    b'{"at": 5, "failure": "x"}',
+    b'{"at": 6, "failure": 7}',
+    b'"just a string"',
+]
+
+
+async def _never_called() -> dict[str, object]:
+    raise AssertionError("no Spotify call in this test")
+
+
+async def test_malformed_messages_are_skipped_and_the_feed_keeps_listening(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with redis_server(tmp_path / "redis") as server:
+        link = RedisLink(server.url, "test:")
+        cache = SharedAnswerCache(
+            _never_called,
+            render_json,
+            ttl=60.0,
+            wait_timeout=1.0,
+            clock=Clock(),
+            link=link,
+            name="now-playing",
+        )
+        listening = asyncio.create_task(SharedFeed(link, [cache]).listen())
+        good = {"origin": "another", "at": 10, "value": {"status": "idle"}, "failure": None}
+        try:
+            for _ in range(100):  # until subscribed
+                if await link.client.pubsub_numsub(cache.channel) != [(cache.channel.encode(), 0)]:
+                    break
+                await asyncio.sleep(0.02)
+            for raw in [*MALFORMED, json.dumps(good).encode()]:
+                await link.client.publish(cache.channel, raw)
+            for _ in range(100):
+                if cache.served() is not None:
+                    break
+                await asyncio.sleep(0.02)
+        finally:
+            listening.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await listening
+            await link.close()
+    served = cache.served()
+    assert served is not None
+    assert served.value == {"status": "idle"}
+    assert cache.failure is None
+    assert caplog.text.count("Ignored a malformed answer in Redis") == len(MALFORMED)
