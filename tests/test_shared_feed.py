@@ -68,3 +68,31 @@ async def test_malformed_messages_are_skipped_and_the_feed_keeps_listening(
     assert served.value == {"status": "idle"}
     assert cache.failure is None
     assert caplog.text.count("Ignored a malformed answer in Redis") == len(MALFORMED)
+
+
+async def test_a_quiet_channel_longer_than_the_socket_timeout_is_not_an_outage(
+    tmp_path: Path,
+) -> None:
+    """The feed blocks on its subscription; nothing published for longer than the client's
+    socket timeout (2 s) must not read as Redis being down (redis-py before 8.1 did)."""
+    with redis_server(tmp_path / "redis") as server:
+        link = RedisLink(server.url, "test:")
+        cache = SharedAnswerCache(
+            _never_called,
+            render_json,
+            ttl=60.0,
+            wait_timeout=1.0,
+            clock=Clock(),
+            link=link,
+            name="now-playing",
+        )
+        listening = asyncio.create_task(SharedFeed(link, [cache]).listen())
+        try:
+            await asyncio.sleep(2.5)
+        finally:
+            listening.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await listening
+            await link.close()
+    assert link.errors == 0
+    assert link.problem is None
