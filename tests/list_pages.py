@@ -17,7 +17,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.widget_pages import ASSETS, serving
+from tests.widget_pages import ASSETS, serve_static, serving
 
 LIST_ASSETS = ("spotify-lists.js", "spotify-lists.css")
 PAGE = """<!doctype html>
@@ -124,15 +124,7 @@ class ListServer:
         return web.json_response(self.answers[endpoint])
 
     async def _static(self, request: web.Request) -> web.StreamResponse:
-        if self.static_dir is None:
-            raise web.HTTPNotFound()
-        root = self.static_dir.resolve()
-        path = (root / request.match_info["path"]).resolve()
-        if path.is_dir():
-            path = path / "index.html"
-        if not path.is_relative_to(root) or not path.is_file():
-            raise web.HTTPNotFound()
-        return web.FileResponse(path)
+        return serve_static(self.static_dir, request)
 
     @contextmanager
     def running(self) -> Iterator[ListServer]:

@@ -12,11 +12,10 @@ from playwright.sync_api import Browser
 
 from tests.list_pages import ListServer, artist, played, track
 from tests.sites import build_site
-from tests.widget_pages import Tab, open_tab
+from tests.widget_pages import open_themed
 
 pytestmark = pytest.mark.browser
 
-HLJS_STUB = "window.hljs = {highlightAll() {}, highlightElement() {}, initHighlightingOnLoad() {}};"
 PAGES = {
     "index.md": "# Home\n\n[What I listen to](listening.md)\n",
     "listening.md": "# What I listen to\n\n"
@@ -48,18 +47,6 @@ def build(root: Path, server: ListServer, theme: Any) -> None:
     )
 
 
-def open_stubbed(browser: Browser, **context: Any) -> Tab:
-    tab = open_tab(browser, **context)
-    tab.page.route(
-        "https://cdnjs.cloudflare.com/**",
-        lambda route: route.fulfill(
-            body=HLJS_STUB if route.request.url.endswith(".js") else "",
-            content_type="text/javascript" if route.request.url.endswith(".js") else "text/css",
-        ),
-    )
-    return tab
-
-
 def tint(css: str) -> float:
     numbers = [float(n) for n in re.findall(r"[\d.]+", css)][:3]
     return sum(numbers) / 3
@@ -73,7 +60,7 @@ def test_builtin_themes_show_the_snapshot_then_the_live_list(
     snapshot = (tmp_path / "site/listening/index.html").read_text(encoding="utf-8")
     assert snapshot.count('<ol class="spl-list"') == 3  # filled at build time
     server.answers["top/tracks"] = {"range": "short_term", "items": [track("Live")]}
-    tab = open_stubbed(browser)
+    tab = open_themed(browser)
     tab.page.goto(server.url("/site/listening/"))
     tab.page.wait_for_selector("spotify-top-tracks .spl-name >> text=Live")
     assert tab.page.locator("spotify-top-tracks li").count() == 1
@@ -91,7 +78,7 @@ def test_material_dark_palette_and_instant_navigation(
     }
     build(tmp_path, server, theme)
     server.answers["top/tracks"] = {"range": "short_term", "items": [track("Live")]}
-    tab = open_stubbed(browser)
+    tab = open_themed(browser)
     tab.page.goto(server.url("/site/"))
     tab.page.wait_for_function("() => window.document$ !== undefined")
     tab.page.click("article a[href*='listening']")

@@ -31,20 +31,25 @@ async def _never_called() -> dict[str, object]:
     raise AssertionError("no Spotify call in this test")
 
 
+def idle_cache(link: RedisLink) -> SharedAnswerCache[dict[str, object]]:
+    """Now playing on `link`, filled only by what the feed hears (it never fetches)."""
+    return SharedAnswerCache(
+        _never_called,
+        render_json,
+        ttl=60.0,
+        wait_timeout=1.0,
+        clock=Clock(),
+        link=link,
+        name="now-playing",
+    )
+
+
 async def test_malformed_messages_are_skipped_and_the_feed_keeps_listening(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     with redis_server(tmp_path / "redis") as server:
         link = RedisLink(server.url, "test:")
-        cache = SharedAnswerCache(
-            _never_called,
-            render_json,
-            ttl=60.0,
-            wait_timeout=1.0,
-            clock=Clock(),
-            link=link,
-            name="now-playing",
-        )
+        cache = idle_cache(link)
         listening = asyncio.create_task(SharedFeed(link, [cache]).listen())
         good = {"origin": "another", "at": 10, "value": {"status": "idle"}, "failure": None}
         try:
@@ -77,15 +82,7 @@ async def test_a_quiet_channel_longer_than_the_socket_timeout_is_not_an_outage(
     socket timeout (2 s) must not read as Redis being down (redis-py before 8.1 did)."""
     with redis_server(tmp_path / "redis") as server:
         link = RedisLink(server.url, "test:")
-        cache = SharedAnswerCache(
-            _never_called,
-            render_json,
-            ttl=60.0,
-            wait_timeout=1.0,
-            clock=Clock(),
-            link=link,
-            name="now-playing",
-        )
+        cache = idle_cache(link)
         listening = asyncio.create_task(SharedFeed(link, [cache]).listen())
         try:
             await asyncio.sleep(2.5)

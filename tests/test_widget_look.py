@@ -12,8 +12,7 @@ import pytest
 from playwright.sync_api import Browser
 
 from tests.sites import build_site
-from tests.test_widget_themes import open_themed
-from tests.widget_pages import WidgetServer, open_tab
+from tests.widget_pages import WidgetServer, open_tab, open_themed
 
 pytestmark = pytest.mark.browser
 

@@ -11,13 +11,10 @@ import pytest
 from playwright.sync_api import Browser
 
 from tests.sites import build_site
-from tests.widget_pages import Tab, WidgetServer, open_tab
+from tests.widget_pages import WidgetServer, open_themed
 
 pytestmark = pytest.mark.browser
 
-# Both built-in themes load highlight.js from a CDN; there is no internet in tests, so a stub
-# stands in (turning highlightjs off instead trips a bug in the mkdocs theme's darkmode.js).
-HLJS_STUB = "window.hljs = {highlightAll() {}, highlightElement() {}, initHighlightingOnLoad() {}};"
 CARD = "el => getComputedStyle(el.querySelector('.snp')).backgroundColor"
 
 
@@ -36,18 +33,6 @@ def built(root: Path, **options: Any) -> Iterator[WidgetServer]:
     with WidgetServer(static_dir=site_dir).running() as server:
         build_site(root, site_url=server.url("/site/"), spotify={"proxy_url": "/api"}, **options)
         yield server
-
-
-def open_themed(browser: Browser, **context: Any) -> Tab:
-    tab = open_tab(browser, **context)
-    tab.page.route(
-        "https://cdnjs.cloudflare.com/**",
-        lambda route: route.fulfill(
-            body=HLJS_STUB if route.request.url.endswith(".js") else "",
-            content_type="text/javascript" if route.request.url.endswith(".js") else "text/css",
-        ),
-    )
-    return tab
 
 
 def card_tint(browser: Browser, url: str, **context: Any) -> str:

@@ -174,16 +174,7 @@ class WidgetServer:
         return app
 
     async def _static(self, request: web.Request) -> web.StreamResponse:
-        """A built site under /site/, with directory URLs served by their index.html."""
-        if self.static_dir is None:
-            raise web.HTTPNotFound()
-        root = self.static_dir.resolve()
-        path = (root / request.match_info["path"]).resolve()
-        if path.is_dir():
-            path = path / "index.html"
-        if not path.is_relative_to(root) or not path.is_file():
-            raise web.HTTPNotFound()
-        return web.FileResponse(path)
+        return serve_static(self.static_dir, request)
 
     @web.middleware
     async def _headers(self, request: web.Request, handler: Any) -> web.StreamResponse:
@@ -368,3 +359,34 @@ def serving(app: web.Application) -> Iterator[str]:
             yield base
         finally:
             asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(10)
+
+
+def serve_static(static_dir: Path | None, request: web.Request) -> web.StreamResponse:
+    """A built site under /site/, with directory URLs served by their index.html."""
+    if static_dir is None:
+        raise web.HTTPNotFound()
+    root = static_dir.resolve()
+    path = (root / request.match_info["path"]).resolve()
+    if path.is_dir():
+        path = path / "index.html"
+    if not path.is_relative_to(root) or not path.is_file():
+        raise web.HTTPNotFound()
+    return web.FileResponse(path)
+
+
+# The built-in themes load highlight.js from a CDN; there is no internet in tests, so a stub
+# stands in (turning highlightjs off instead trips a bug in the mkdocs theme's darkmode.js).
+HLJS_STUB = "window.hljs = {highlightAll() {}, highlightElement() {}, initHighlightingOnLoad() {}};"
+
+
+def open_themed(browser: Browser, **context: Any) -> Tab:
+    """A tab whose requests to the themes' CDN get the highlight.js stub."""
+    tab = open_tab(browser, **context)
+    tab.page.route(
+        "https://cdnjs.cloudflare.com/**",
+        lambda route: route.fulfill(
+            body=HLJS_STUB if route.request.url.endswith(".js") else "",
+            content_type="text/javascript" if route.request.url.endswith(".js") else "text/css",
+        ),
+    )
+    return tab
