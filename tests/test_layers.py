@@ -77,3 +77,21 @@ def test_a_build_does_not_load_the_web_server(tmp_path: Path) -> None:
     )
     assert result.stdout.strip().splitlines()[-1] == "[]"
     assert (tmp_path / "site" / "index.html").read_text().count("<spotify-now-playing") == 1
+
+
+def test_a_proxy_without_redis_or_metrics_loads_neither_client() -> None:
+    # A fresh interpreter, as above; with the two settings, each is loaded (the control).
+    script = (
+        "import sys\n"
+        "from proxy.settings import Settings\n"
+        "from proxy.web.app import create_app\n"
+        "create_app(Settings(demo=True))\n"
+        "print(sorted(m for m in ('redis', 'prometheus_client') if m in sys.modules))\n"
+        "create_app(Settings(client_id='c', redis_url='redis://127.0.0.1:1/0', "
+        "metrics_listen=('127.0.0.1', 1)))\n"
+        "print(sorted(m for m in ('redis', 'prometheus_client') if m in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip().splitlines() == ["[]", "['prometheus_client', 'redis']"]

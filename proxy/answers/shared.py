@@ -16,7 +16,8 @@ answer has a name (`now-playing`, `recently-played`, `top-tracks:short_term`, ..
 When Redis cannot be reached, each replica keeps serving its last answer as stale (the failure
 says why, `/readyz` shows it) and asks Redis again with a back-off; it never calls Spotify
 without the lease, so the calls per TTL stay one for all replicas. The caches of a replica share
-one client (`redis_link.RedisLink`); `answer_cache` picks this cache or the embedded one.
+one client (`redis_link.RedisLink`); `proxy.web.caches.answer_cache` picks this cache or the
+embedded one.
 """
 
 from __future__ import annotations
@@ -226,31 +227,3 @@ class SharedAnswerCache(AnswerCache[T], Generic[T]):
         if isinstance(self.state.failure, SharedStateDown):
             # The next read takes the lease or the shared answer again.
             self.state.not_before = float("-inf")
-
-
-def answer_cache(
-    fetch: Fetch[T],
-    render: Render[T],
-    *,
-    ttl: float,
-    wait_timeout: float,
-    clock: Clock,
-    steps: Sequence[Step[T]] = (),
-    link: RedisLink | None,
-    name: str,
-) -> AnswerCache[T]:
-    """The answer `name` shared through Redis when there is a link, else kept in memory."""
-    if link is None:
-        return AnswerCache(
-            fetch, render, ttl=ttl, wait_timeout=wait_timeout, clock=clock, steps=steps
-        )
-    return SharedAnswerCache(
-        fetch,
-        render,
-        ttl=ttl,
-        wait_timeout=wait_timeout,
-        clock=clock,
-        steps=steps,
-        link=link,
-        name=name,
-    )

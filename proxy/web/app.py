@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from aiohttp import web
@@ -27,9 +27,6 @@ from proxy.answers.list_fetch import Get, demo_get
 from proxy.answers.nowplaying import NowPlaying
 from proxy.answers.privacy import DelayBuffer, NowPlayingStep, Rules, delay_step, privacy_step
 from proxy.answers.private_switch import PrivateSwitch
-from proxy.answers.redis_link import RedisLink
-from proxy.answers.shared import SharedAnswerCache, answer_cache
-from proxy.answers.shared_feed import SharedFeed
 from proxy.answers.upstream import demo_source, normalised
 from proxy.clock import Clock
 from proxy.settings import Settings
@@ -37,6 +34,7 @@ from proxy.spotify.client import SpotifyClient
 from proxy.spotify.grant_store import ClosableStore
 from proxy.spotify.tokens import AccessTokens
 from proxy.web.admin import ADMIN_PATH, GrantHandOver
+from proxy.web.caches import answer_cache
 from proxy.web.covers import COVERS_ROUTE, cover_handler
 from proxy.web.grant_watch import grant_watch_context
 from proxy.web.handlers import Handlers
@@ -48,13 +46,18 @@ from proxy.web.protocol import Handler, screened
 from proxy.web.stream import StreamHandler
 from proxy.web.stream_hub import StreamHub
 
+if TYPE_CHECKING:  # redis-py loads only with SPOTIFY_PROXY_REDIS_URL (proxy.web.caches)
+    from proxy.answers.redis_link import RedisLink
+    from proxy.answers.shared import SharedAnswerCache
+    from proxy.answers.shared_feed import SharedFeed
+
 SETTINGS = web.AppKey("settings", Settings)
 CACHE: web.AppKey[AnswerCache[NowPlaying]] = web.AppKey("cache")
 STREAMS: web.AppKey[StreamHub[NowPlaying]] = web.AppKey("streams")
 TOKENS = web.AppKey("tokens", AccessTokens)
 LISTS: web.AppKey[dict[str, ListEndpoint]] = web.AppKey("lists")
-REDIS = web.AppKey("redis", RedisLink)
-FEED = web.AppKey("feed", SharedFeed)
+REDIS: web.AppKey[RedisLink] = web.AppKey("redis")
+FEED: web.AppKey[SharedFeed] = web.AppKey("feed")
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Application:
@@ -83,6 +86,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     steps.append(carry_last_played)
     link = None
     if settings.redis_url is not None and not settings.demo:
+        from proxy.answers.redis_link import RedisLink
+
         link = RedisLink(settings.redis_url, settings.redis_prefix)
         app[REDIS] = link
     # With Redis, the fetching replica runs the steps; the others take its answer as it is.
@@ -106,10 +111,12 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     lists = list_endpoints(settings, clock, get, granted, private, link)
     app[LISTS] = lists
     if link is not None:
+        from proxy.answers.shared_feed import SharedFeed
+
         app[FEED] = SharedFeed(link, _shared_caches(cache, lists))
         app.cleanup_ctx.append(_in_background(_listen_to_replicas))
     app.on_cleanup.append(_close_cache)
-    metrics = install_metrics(app, settings, clock, cache, lists, tokens, lambda: hub.count)
+    metrics = install_metrics(app, settings, clock, cache, lists, tokens, lambda: hub.count, link)
     if tokens is not None:
         failed = metrics.notifier_failed if metrics else None
         notifier = Notifier(settings, clock, failed) if settings.notify_urls else None
@@ -178,6 +185,8 @@ def _add_routes(
 def _shared_caches(
     cache: AnswerCache[NowPlaying], lists: Mapping[str, ListEndpoint]
 ) -> list[SharedAnswerCache[Any]]:
+    from proxy.answers.shared import SharedAnswerCache
+
     every = [cache, *(each for endpoint in lists.values() for each in endpoint.caches.values())]
     return [each for each in every if isinstance(each, SharedAnswerCache)]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from multidict import MultiMapping
@@ -21,12 +21,14 @@ from proxy.answers.list_fetch import ENDPOINTS, Endpoint, Get, ListAnswer, list_
 from proxy.answers.lists import TIME_RANGES, TimeRange
 from proxy.answers.privacy import Rules
 from proxy.answers.private_switch import PrivateSwitch
-from proxy.answers.redis_link import RedisLink
-from proxy.answers.shared import answer_cache
 from proxy.clock import Clock
 from proxy.settings import Settings
 from proxy.spotify.errors import Forbidden
+from proxy.web.caches import answer_cache
 from proxy.web.http import NO_STORE, answer_headers, cors_headers, etag_matches
+
+if TYPE_CHECKING:
+    from proxy.answers.redis_link import RedisLink
 
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 50

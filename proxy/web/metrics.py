@@ -13,27 +13,26 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST
 
 from proxy.answers.cache import AnswerCache
-from proxy.answers.redis_link import RedisLink
-from proxy.answers.shared import SharedAnswerCache
 from proxy.clock import Clock
-from proxy.metrics import Metrics, call_outcome
 from proxy.settings import Settings
 from proxy.spotify.client import retry_after_seconds
 from proxy.spotify.grant import grant_expires_at
-from proxy.spotify.redis_store import RedisGrantStore
 from proxy.spotify.tokens import AccessTokens
 from proxy.web.lists import ListEndpoint, parse_query
 
+if TYPE_CHECKING:  # prometheus_client and redis-py load only when they are used
+    from proxy.answers.redis_link import RedisLink
+    from proxy.metrics import Metrics
+
 log = logging.getLogger(__name__)
 
-METRICS = web.AppKey("metrics", Metrics)
+METRICS: web.AppKey[Metrics] = web.AppKey("metrics")
 TRACES = web.AppKey("client_traces", list[aiohttp.TraceConfig])
 NOW_PLAYING = "now-playing"
 STALE = b'"stale":true'
@@ -53,10 +52,14 @@ def install_metrics(
     lists: Mapping[str, ListEndpoint],
     tokens: AccessTokens | None,
     open_streams: Callable[[], int],
+    link: RedisLink | None,
 ) -> Metrics | None:
-    """Wire metrics into `app` when SPOTIFY_PROXY_METRICS is set; None (and no cost) otherwise."""
+    """Wire metrics into `app` when SPOTIFY_PROXY_METRICS is set; None (and no cost, not even
+    importing prometheus_client) otherwise."""
     if settings.metrics_listen is None:
         return None
+    from proxy.metrics import Metrics
+
     metrics = app[METRICS] = Metrics()
     app[TRACES] = [spotify_trace(metrics, settings, clock)]
     app.on_response_prepare.append(answer_counter(metrics, answer_routes(cache, lists)))
@@ -64,7 +67,8 @@ def install_metrics(
     if tokens is not None:
         tokens.events.listeners.append(metrics)
         metrics.track_grant(grant_remaining(tokens, clock))
-    track_redis_errors(metrics, cache, lists, tokens)
+    if link is not None:
+        track_redis_errors(metrics, link, tokens)
     app.cleanup_ctx.append(metrics_listener(metrics, *settings.metrics_listen))
     return metrics
 
@@ -87,6 +91,8 @@ def endpoint_label(url: str, settings: Settings) -> str:
 def spotify_trace(metrics: Metrics, settings: Settings, clock: Clock) -> aiohttp.TraceConfig:
     """Counts every HTTP call the proxy makes to Spotify and records the 429 deadline
     (https://docs.aiohttp.org/en/stable/client_advanced.html#client-tracing)."""
+    from proxy.metrics import call_outcome
+
     trace = aiohttp.TraceConfig()
 
     async def on_end(
@@ -158,26 +164,16 @@ def answer_counter(
     return count
 
 
-def track_redis_errors(
-    metrics: Metrics,
-    now_playing: AnswerCache[Any],
-    lists: Mapping[str, ListEndpoint],
-    tokens: AccessTokens | None,
-) -> None:
-    """`mkdocs_spotify_redis_errors_total{part}` for each part that uses Redis: `grant` (the
-    grant store) and `answers` (the shared caches). Without Redis the counter is absent."""
+def track_redis_errors(metrics: Metrics, link: RedisLink, tokens: AccessTokens | None) -> None:
+    """`mkdocs_spotify_redis_errors_total{part}` in Redis mode: `grant` (the grant store) and
+    `answers` (the replica's one link, shared by its caches and its feed)."""
+    from proxy.spotify.redis_store import RedisGrantStore
+
     if tokens is not None:
         store = tokens.store
         if isinstance(store, RedisGrantStore):
             metrics.track_redis_errors("grant", lambda: store.redis_errors)
-    caches = [now_playing, *(c for endpoint in lists.values() for c in endpoint.caches.values())]
-    links = {id(c.link): c.link for c in caches if isinstance(c, SharedAnswerCache)}
-    for link in links.values():  # one per replica, shared by its caches and its feed
-        metrics.track_redis_errors("answers", _errors_of(link))
-
-
-def _errors_of(link: RedisLink) -> Callable[[], int]:
-    return lambda: link.errors
+    metrics.track_redis_errors("answers", lambda: link.errors)
 
 
 def grant_remaining(tokens: AccessTokens, clock: Clock) -> Callable[[], float | None]:
@@ -194,6 +190,8 @@ def metrics_listener(
     metrics: Metrics, host: str, port: int
 ) -> Callable[[web.Application], contextlib.AbstractAsyncContextManager[None]]:
     """A `cleanup_ctx` entry: `GET /metrics` on host:port while the main app runs."""
+
+    from prometheus_client import CONTENT_TYPE_LATEST
 
     async def scrape(_request: web.Request) -> web.Response:
         response = web.Response(body=metrics.exposition())
