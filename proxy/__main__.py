@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from collections.abc import Mapping
 
 from proxy.limits import files_for_streams, raise_open_files_limit
 from proxy.settings import (
@@ -25,8 +26,9 @@ EXIT_SETTINGS = 2
 EXIT_SERVE = 1
 
 
-def main(host: str, port: int, demo: bool) -> int:
-    """`mkdocs-spotify proxy`: validate everything first, then serve until interrupted."""
+def main(host: str, port: int, demo: bool, environ: Mapping[str, str] | None = None) -> int:
+    """`mkdocs-spotify proxy`: validate everything first, then serve until interrupted.
+    `environ` is the environment the CLI already read (with `.env`); None reads it here."""
     # The server stack loads here, not at import: the CLI imports this module for its flags.
     from aiohttp import web
 
@@ -36,7 +38,8 @@ def main(host: str, port: int, demo: bool) -> int:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     try:
-        settings = load_settings(read_environment(), host=host, port=port, demo=demo)
+        environment = read_environment() if environ is None else environ
+        settings = load_settings(environment, host=host, port=port, demo=demo)
         if not demo:
             check_credentials(settings)
             check_notify_urls(settings)

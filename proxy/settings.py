@@ -5,6 +5,7 @@ Nothing else in the project reads `os.environ`: every part receives a `Settings`
 
 from __future__ import annotations
 
+import io
 import ipaddress
 import os
 import re
@@ -125,8 +126,9 @@ def read_environment(
     merged: dict[str, str] = {}
     if env_file is not None and env_file.is_file():
         try:
-            _check_env_lines(env_file)
-            values = dotenv_values(env_file)
+            text = env_file.read_text(encoding="utf-8")  # read once, parsed twice in memory
+            _check_env_lines(env_file, text)
+            values = dotenv_values(stream=io.StringIO(text))
         except (OSError, UnicodeDecodeError) as error:
             reason = error.strerror if isinstance(error, OSError) else "it is not UTF-8 text"
             raise SettingsError(
@@ -137,16 +139,15 @@ def read_environment(
     return merged
 
 
-def _check_env_lines(env_file: Path) -> None:
-    with env_file.open(encoding="utf-8") as stream:
-        for binding in parse_stream(stream):
-            if binding.error:
-                raise SettingsError(
-                    [
-                        f"The file {env_file}, line {binding.original.line}, is not KEY=value "
-                        "(quote values with spaces or #, close every quote): fix or remove it."
-                    ]
-                )
+def _check_env_lines(env_file: Path, text: str) -> None:
+    for binding in parse_stream(io.StringIO(text)):
+        if binding.error:
+            raise SettingsError(
+                [
+                    f"The file {env_file}, line {binding.original.line}, is not KEY=value "
+                    "(quote values with spaces or #, close every quote): fix or remove it."
+                ]
+            )
 
 
 def load_settings(

@@ -8,7 +8,7 @@ imports this module to add the flags, so the heavy imports wait inside the funct
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -40,13 +40,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, environment: Mapping[str, str]) -> int:
     import sys
 
     from mkdocs_spotify.cli.login import EXIT_INTERRUPTED
 
     try:
-        return _run(args)
+        return _run(args, environment)
     except KeyboardInterrupt:
         print(
             "mkdocs-spotify doctor: cancelled (Ctrl-C): run it again for the checklist.",
@@ -55,22 +55,22 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_INTERRUPTED
 
 
-def _run(args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace, environment: Mapping[str, str]) -> int:
     if args.notify_test:
         from mkdocs_spotify.cli.notify_test import run_notify_test
 
-        return run_notify_test()
+        return run_notify_test(environment)
     import asyncio
 
     from mkdocs_spotify.cli import checks
-    from proxy.settings import SettingsError, load_settings, read_environment
+    from proxy.settings import SettingsError, load_settings
 
     if getattr(args, "proxy", None):
         lines = asyncio.run(ask_proxy(args.proxy))
         print(checks.render(lines), flush=True)
         return checks.exit_status(lines)
     try:
-        settings = load_settings(read_environment(), require_client_id=True)
+        settings = load_settings(environment, require_client_id=True)
     except SettingsError as error:
         lines = checks.settings_problems(error.problems) + checks.not_checked_yet()
     else:

@@ -79,19 +79,19 @@ class LoginOptions:
     to: str | None = None
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, environment: Mapping[str, str]) -> int:
     try:
-        return _run(args)
+        return _run(args, environment)
     except KeyboardInterrupt:
         complain("cancelled (Ctrl-C): run `mkdocs-spotify login` again when you are ready.")
         return EXIT_INTERRUPTED
 
 
-def _run(args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace, environment: Mapping[str, str]) -> int:
     import asyncio
 
     from mkdocs_spotify.cli.oauth import DEFAULT_SCOPES, UsageError, parse_scopes
-    from proxy.settings import SettingsError, load_settings, read_environment
+    from proxy.settings import SettingsError, load_settings
 
     try:
         scopes = DEFAULT_SCOPES if args.scopes is None else parse_scopes(args.scopes)
@@ -105,7 +105,6 @@ def _run(args: argparse.Namespace) -> int:
         complain(f"--timeout {args.timeout:g} must be a positive number of seconds.")
         return EXIT_USAGE
     try:
-        environment = read_environment()
         settings = load_settings(environment, require_client_id=True)
     except SettingsError as error:
         for sentence in error.problems:

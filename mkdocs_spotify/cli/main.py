@@ -103,11 +103,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:  # a bare `mkdocs-spotify`: show what it can do
         parser.print_help()
         return 0
-    # Every command reads ./.env: a malformed line stops them all the same way, before any work.
+    # Every command reads ./.env, once, here: a malformed line stops them all the same way,
+    # before any work.
     from proxy.settings import SettingsError, read_environment
 
     try:
-        read_environment()
+        environment = read_environment()
     except SettingsError as error:
         for problem in error.problems:
             print(f"mkdocs-spotify {args.command}: {problem}", file=sys.stderr)
@@ -115,15 +116,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "proxy":
         from proxy.__main__ import main as serve
 
-        return serve(host=args.host, port=args.port, demo=args.demo)
+        return serve(host=args.host, port=args.port, demo=args.demo, environ=environment)
     if args.command == "login":
         from mkdocs_spotify.cli import login
 
-        return login.run(args)
+        return login.run(args, environment)
     if args.command == "doctor":
         from mkdocs_spotify.cli import doctor
 
-        return doctor.run(args)
+        return doctor.run(args, environment)
     return EXIT_USAGE
 
 

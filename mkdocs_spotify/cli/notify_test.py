@@ -5,6 +5,7 @@ One line per URL, named by its position and scheme only (the rest of a URL is a 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from mkdocs_spotify.cli import checks
@@ -18,11 +19,11 @@ NOT_SET = (
 )
 
 
-def run_notify_test() -> int:
-    from proxy.settings import SettingsError, load_settings, read_environment
+def run_notify_test(environment: Mapping[str, str]) -> int:
+    from proxy.settings import SettingsError, load_settings
 
     try:
-        settings = load_settings(read_environment(), require_client_id=False)
+        settings = load_settings(environment, require_client_id=False)
     except SettingsError as error:
         lines = checks.settings_problems(error.problems)
     else:
