@@ -18,6 +18,7 @@ from proxy.answers.nowplaying import (
     NormaliseError,
     item_of,
     pick_image,
+    reply_object,
     safe_spotify_url,
 )
 
@@ -99,13 +100,10 @@ def top_artists(
 
 
 def _entries(status: int, payload: object) -> list[dict[str, object]]:
-    if status == 204 or (status == 200 and payload is None):
+    reply = reply_object(status, payload)
+    if reply is None:
         return []
-    if status != 200:
-        raise NormaliseError(f"Spotify answered with HTTP status {status}")
-    if not isinstance(payload, dict):
-        raise NormaliseError("the reply is not a JSON object")
-    items = payload.get("items")
+    items = reply.get("items")
     if not isinstance(items, list):
         raise NormaliseError("items is missing or not a list")
     return [entry for entry in items if isinstance(entry, dict)]

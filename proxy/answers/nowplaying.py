@@ -81,31 +81,40 @@ class NowPlaying(TypedDict):
 def normalise(status: int, payload: object, fetched_at_ms: int) -> NowPlaying:
     """The answer for one reply of `GET /me/player/currently-playing` or `GET /me/player`
     (payload None if empty). A private session reads as idle."""
-    if status == 204 or (status == 200 and payload is None):
+    reply = reply_object(status, payload)
+    if reply is None:
         return _answer("idle", None, None, fetched_at_ms)
-    if status != 200:
-        raise NormaliseError(f"Spotify answered with HTTP status {status}")
-    if not isinstance(payload, dict):
-        raise NormaliseError("the reply is not a JSON object")
     # Required: without it this is not a player state (an error body would otherwise read as
     # "paused").
-    is_playing = payload.get("is_playing")
+    is_playing = reply.get("is_playing")
     if not isinstance(is_playing, bool):
         raise NormaliseError("is_playing is missing or not true/false")
-    if _dict(payload.get("device")).get("is_private_session") not in (None, False):
+    if _dict(reply.get("device")).get("is_private_session") not in (None, False):
         # Only `GET /me/player` says so. The owner chose not to share this listening, so any
         # value but false (or none) hides it.
         return _answer("idle", None, None, fetched_at_ms)
     state: Literal["playing", "paused"] = "playing" if is_playing else "paused"
-    item = _item(payload.get("item"), payload.get("currently_playing_type"))
+    item = _item(reply.get("item"), reply.get("currently_playing_type"))
     if item is None:
         return _answer(state, None, None, fetched_at_ms)
-    progress = _int(payload.get("progress_ms"))
+    progress = _int(reply.get("progress_ms"))
     if item["duration_ms"] == 0:
         progress = None  # nothing to measure it against
     elif progress is not None:
         progress = min(max(progress, 0), item["duration_ms"])
     return _answer(state, item, progress, fetched_at_ms)
+
+
+def reply_object(status: int, payload: object) -> dict[str, object] | None:
+    """A Web API reply's JSON object; None for an empty one (204, or 200 without a body).
+    `NormaliseError` for any other status or a body that is not an object."""
+    if status == 204 or (status == 200 and payload is None):
+        return None
+    if status != 200:
+        raise NormaliseError(f"Spotify answered with HTTP status {status}")
+    if not isinstance(payload, dict):
+        raise NormaliseError("the reply is not a JSON object")
+    return payload
 
 
 def item_of(raw: object) -> Item | None:
