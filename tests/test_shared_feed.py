@@ -15,6 +15,8 @@ from proxy.answers.redis_link import RedisLink
 from proxy.answers.shared import SharedAnswerCache
 from proxy.answers.shared_feed import SharedFeed
 from proxy.clock import Clock
+from proxy.settings import Settings
+from proxy.spotify.redis_store import RedisGrantStore
 from tests.redis_server import redis_server
 
 MALFORMED = [
@@ -93,3 +95,27 @@ async def test_a_quiet_channel_longer_than_the_socket_timeout_is_not_an_outage(
             await link.close()
     assert link.errors == 0
     assert link.problem is None
+
+
+async def test_a_redis_restart_does_not_fail_the_next_command_on_a_pooled_connection(
+    tmp_path: Path,
+) -> None:
+    """After a restart the link's pooled connection is dead: the next command reconnects and
+    succeeds instead of failing once more (a second "cannot be reached" right after "answers
+    again", seen on a busy machine)."""
+    with redis_server(tmp_path / "redis") as server:
+        link = RedisLink(server.url, "test:")
+        store = RedisGrantStore(Settings(redis_url=server.url, redis_prefix="test:"))
+        try:
+            # One connection each, back in its pool.
+            await link.client.set("test:probe", b"1")
+            assert store.load() is None
+            assert await store.shared_access() is None
+            server.stop()
+            server.start()  # same port, empty
+            assert await link.client.get("test:probe") is None
+            assert store.load() is None  # SharedStateDown on the dead connection before
+            assert store.redis_errors == 0
+        finally:
+            await link.close()
+            await store.aclose()

@@ -16,19 +16,18 @@ import redis.asyncio
 
 from proxy.settings import redis_location
 from proxy.spotify.errors import SharedStateDown
+from proxy.spotify.redis_store import REDIS_ERRORS, client_options
 
 log = logging.getLogger(__name__)
 
-REDIS_ERRORS = (redis.RedisError, OSError)
+__all__ = ["REDIS_ERRORS", "RedisLink"]
 
 
 class RedisLink:
     def __init__(self, url: str, prefix: str) -> None:
         self.url = url
         self.prefix = prefix
-        self.client = redis.asyncio.Redis.from_url(
-            url, socket_timeout=2.0, socket_connect_timeout=2.0
-        )
+        self.client = redis.asyncio.Redis.from_url(url, **client_options(asynchronous=True))
         self.problem: str | None = None  # why Redis cannot be used now (None: it answers)
         # Failed commands, each counted once where it is caught (the caches, the feed): the
         # metrics read it.
