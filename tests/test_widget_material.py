@@ -7,8 +7,9 @@ test server's JSON endpoint on the same origin.
 
 from __future__ import annotations
 
+import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -97,6 +98,20 @@ RESOLVE = """(el, name) => {
 COLOURS = "el => [getComputedStyle(el).color, getComputedStyle(el.firstChild).backgroundColor]"
 
 
+def rgba(css: str) -> tuple[float, ...]:
+    """`rgb(255, 255, 255)` and `rgba(255, 255, 255, 1)` are one colour: compare the numbers."""
+    numbers = [float(n) for n in re.findall(r"[\d.]+", css)]
+    return tuple([*numbers, 1.0][:4])
+
+
+def settle_on(actual: Callable[[], list[str]], expected: Callable[[], list[str]]) -> None:
+    """Wait until the widget's colours are the theme's: Material's links ease colour changes in."""
+    deadline = time.monotonic() + 5
+    while [rgba(c) for c in actual()] != [rgba(c) for c in expected()]:
+        assert time.monotonic() < deadline, (actual(), expected())
+        time.sleep(0.05)
+
+
 def test_the_footer_widget_follows_materials_palette(footer_site: WidgetServer, tab: Tab) -> None:
     tab.page.goto(footer_site.url("/site/"))
     tab.wait_for_state("playing")
@@ -116,13 +131,13 @@ def test_the_footer_widget_follows_materials_palette(footer_site: WidgetServer, 
         return str(widget.evaluate(RESOLVE, "--md-footer-bg-color"))
 
     light_footer = footer_background()
-    assert colours() == footer_colours()
+    settle_on(colours, footer_colours)
     assert tint(widget.evaluate(CARD)) == "light"  # a light touch on the dark footer
 
     tab.page.locator("label[title='Dark mode']").click()
     tab.page.wait_for_selector("body[data-md-color-scheme=slate]")
     assert footer_background() != light_footer
-    assert colours() == footer_colours()
+    settle_on(colours, footer_colours)
     assert tint(widget.evaluate(CARD)) == "light"
     assert tab.problems == []
 
