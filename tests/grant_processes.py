@@ -10,7 +10,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,6 +46,29 @@ def get_json(url: str, timeout: float = 5.0) -> tuple[int, dict[str, Any]]:
 @contextmanager
 def proxy_process(env: dict[str, str], folder: Path, name: str = "proxy") -> Iterator[Proxy]:
     """`mkdocs-spotify proxy` on a free port, its log in `folder/name.log`; stopped at the end."""
+    with proxy_processes(env, folder, name) as (proxy,):
+        yield proxy
+
+
+@contextmanager
+def proxy_processes(env: dict[str, str], folder: Path, *names: str) -> Iterator[tuple[Proxy, ...]]:
+    """One proxy per name, as `proxy_process`, all started before waiting for any (each spends
+    most of its start-up importing Python modules, which they then do side by side), and all
+    told to stop before waiting for any."""
+    with ExitStack() as stack:
+        proxies = tuple(stack.enter_context(_started(env, folder, name)) for name in names)
+        try:
+            for proxy in proxies:
+                _wait_until_up(proxy)
+            yield proxies
+        finally:
+            for proxy in proxies:
+                if proxy.process.poll() is None:
+                    proxy.process.terminate()
+
+
+@contextmanager
+def _started(env: dict[str, str], folder: Path, name: str) -> Iterator[Proxy]:
     port = free_port()
     log = folder / f"{name}.log"
     with log.open("ab") as sink:
@@ -56,18 +79,8 @@ def proxy_process(env: dict[str, str], folder: Path, name: str = "proxy") -> Ite
             stdout=sink,
             stderr=subprocess.STDOUT,
         )
-    proxy = Proxy(process, f"http://127.0.0.1:{port}", log)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                proxy.get("/healthz")
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(f"the proxy did not start:\n{proxy.log_text()}") from None
-                time.sleep(0.05)
-        yield proxy
+        yield Proxy(process, f"http://127.0.0.1:{port}", log)
     finally:
         if process.poll() is None:
             process.terminate()
@@ -76,6 +89,18 @@ def proxy_process(env: dict[str, str], folder: Path, name: str = "proxy") -> Ite
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(10)
+
+
+def _wait_until_up(proxy: Proxy) -> None:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            proxy.get("/healthz")
+            return
+        except OSError:
+            if proxy.process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"the proxy did not start:\n{proxy.log_text()}") from None
+            time.sleep(0.05)
 
 
 def run_doctor(env: dict[str, str], folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
