@@ -138,8 +138,15 @@ def test_the_right_token_switches_the_proxy_to_the_new_grant_at_once(tmp_path: P
             grant = new_grant(fake)
             status, answer, headers = put(proxy, grant)
             fake.revoke_grant(old)  # the owner revokes the old grant: visitors notice nothing
-            time.sleep(1)  # past the access token's lifetime: the next answer needs a refresh
-            playing = [proxy.get("/v1/now-playing") for _ in range(5)]
+            # Visitors keep asking until the switch's access token expired and the proxy
+            # refreshed again (with the new grant's successor), then a few more.
+            refreshes, revoked = fake.refreshes, time.monotonic()
+            playing: list[tuple[int, dict[str, Any]]] = []
+            while fake.refreshes == refreshes:
+                assert time.monotonic() - revoked < 10, f"no refresh after the switch: {playing}"
+                playing.append(proxy.get("/v1/now-playing"))
+                time.sleep(0.05)
+            playing += [proxy.get("/v1/now-playing") for _ in range(5)]
             ready = proxy.get("/readyz")
             older = put(proxy, new_grant(fake, datetime.now(UTC) - timedelta(days=10)))
             again = put(proxy, grant)  # sent twice: the spent first token is not written back
@@ -251,6 +258,17 @@ def test_login_to_checks_the_proxy_before_the_browser_opens(tmp_path: Path) -> N
             **fake.env(tmp_path / "laptop.json"),
             "SPOTIFY_PROXY_ADMIN_TOKEN": ADMIN_TOKEN,
         }
+        # These two need no proxy: they run while it starts.
+        insecure = CliProcess(
+            ["login", "--no-browser", "--to", "http://blog.example.com/spotify"],
+            laptop_env,
+            tmp_path,
+        )
+        no_token = CliProcess(
+            ["login", "--no-browser", "--to", "https://blog.example.com/spotify"],
+            fake.env(tmp_path / "laptop.json"),
+            tmp_path,
+        )
         with proxy_process(env, tmp_path) as proxy:
             login = CliProcess(
                 ["login", "--no-browser", "--port", str(free_port()), "--to", proxy.url],
@@ -258,17 +276,7 @@ def test_login_to_checks_the_proxy_before_the_browser_opens(tmp_path: Path) -> N
                 tmp_path,
             )
             code = login.finish()
-        insecure = CliProcess(
-            ["login", "--no-browser", "--to", "http://blog.example.com/spotify"],
-            laptop_env,
-            tmp_path,
-        )
         insecure_code = insecure.finish()
-        no_token = CliProcess(
-            ["login", "--no-browser", "--to", "https://blog.example.com/spotify"],
-            fake.env(tmp_path / "laptop.json"),
-            tmp_path,
-        )
         no_token_code = no_token.finish()
     assert code == 1
     assert "answered 404: set SPOTIFY_PROXY_ADMIN_TOKEN on the proxy" in login.stderr
