@@ -68,6 +68,21 @@ def test_the_proxy_refuses_a_url_apprise_does_not_know_without_echoing_it(
     assert secret not in result.stderr + result.stdout
 
 
+# A restart that wrongly sends the notice again would take about as long from its start-up check
+# to "Notification sent" as the first proxy did: it is watched LINGER_FACTOR times that long
+# after its check, and at least MIN_LINGER (the first proxy took about 0.01 s on an idle machine).
+LINGER_FACTOR = 10
+MIN_LINGER = 0.5
+CHECKED = "The Spotify grant expires in"
+SENT = "Notification sent"
+
+
+def logged_at(log: str, text: str) -> datetime:
+    """When the proxy logged the first line holding `text` (each line starts with the time)."""
+    line = next(line for line in log.splitlines() if text in line)
+    return datetime.strptime(line[:23], "%Y-%m-%d %H:%M:%S,%f")
+
+
 def start_and_stop_proxy(
     env: dict[str, str], cwd: Path, name: str, until: Callable[[str], bool], linger: float = 0
 ) -> str:
@@ -94,12 +109,12 @@ def test_a_real_proxy_sends_the_30_day_notice_once_across_a_restart(tmp_path: Pa
                 "SPOTIFY_PROXY_NAME": "blog.example.test",
             }
         )
-        first = start_and_stop_proxy(env, tmp_path, "first", lambda log: "Notification sent" in log)
+        first = start_and_stop_proxy(env, tmp_path, "first", lambda log: SENT in log)
         record = sent_record_path(store).read_text()
         # The restart finds the record: after its start-up check, give it time to (not) send.
-        second = start_and_stop_proxy(
-            env, tmp_path, "second", lambda log: "The Spotify grant expires in" in log, linger=2
-        )
+        took = (logged_at(first, SENT) - logged_at(first, CHECKED)).total_seconds()
+        linger = max(MIN_LINGER, LINGER_FACTOR * took)
+        second = start_and_stop_proxy(env, tmp_path, "second", lambda log: CHECKED in log, linger)
         messages = list(receiver.messages)
     assert [m["title"] for m in messages] == [
         "Spotify widget on blog.example.test: the grant expires in "
@@ -109,6 +124,6 @@ def test_a_real_proxy_sends_the_30_day_notice_once_across_a_restart(tmp_path: Pa
     for log in (first, second):
         assert receiver.secret not in log
         assert "Traceback" not in log
-    assert "Notification sent" in first
-    assert "Notification sent" not in second
-    assert "The Spotify grant expires in" in second  # its start-up check did run
+    assert SENT in first
+    assert SENT not in second
+    assert CHECKED in second  # its start-up check did run
