@@ -12,7 +12,7 @@ from collections.abc import Callable
 import pytest
 
 from tests.test_widget_timing import VISIBILITY
-from tests.widget_pages import IDLE_WIDGET, Answer, Tab, WidgetServer, now_playing, track_item
+from tests.widget_pages import Answer, Tab, WidgetServer, now_playing, track_item
 
 pytestmark = pytest.mark.browser
 
@@ -20,8 +20,6 @@ LIVE = {"proxy-url": "/api", "min-interval": "2", "max-interval": "4"}
 # Without the stream a playing track is fetched every 2 s: half of max-interval, not below
 # min-interval.
 POLL = 2
-# Page-clock steps shorter than POLL, so each fetch is answered before the next one is due.
-STEP_MS = 1000
 # The stream is tried again on the first poll after its back-off, 2-4 s after its first failure,
 # 4-8 s after its second (at most two fit in the tests' polling phases): within 8 s + POLL.
 STREAM_BACK_OFF = 20
@@ -53,29 +51,6 @@ def until(condition: Callable[[], bool], tab: Tab, seconds: float = 10) -> float
     return time.monotonic() - start
 
 
-def pause_the_clock(tab: Tab) -> None:
-    """Only the test moves the page's timers (the widget's polls and back-offs); the network,
-    the stream included, runs in real time."""
-    tab.page.clock.install()
-    tab.page.clock.pause_at(time.time() * 1000)
-
-
-def advance(tab: Tab, seconds: float) -> None:
-    """Move the paused page clock on, each fetch it starts answered before the next step."""
-    for _ in range(round(seconds * 1000 / STEP_MS)):
-        tab.page.clock.run_for(STEP_MS)
-        tab.page.wait_for_function(IDLE_WIDGET, timeout=5000)
-
-
-def advance_until(condition: Callable[[], bool], tab: Tab, seconds: float) -> None:
-    """Move the paused page clock on until `condition` holds, within `seconds` of page time."""
-    passed = 0.0
-    while not condition():
-        assert passed < seconds, f"not within {seconds} s of page time"
-        advance(tab, STEP_MS / 1000)
-        passed += STEP_MS / 1000
-
-
 def track(title: str) -> Answer:
     return Answer(body=now_playing(track_item(title, duration_ms=600000), progress_ms=0))
 
@@ -102,7 +77,7 @@ def test_after_the_first_fetch_changes_arrive_by_the_stream(live: WidgetServer, 
 def test_a_refused_stream_falls_back_to_polling_and_comes_back(
     live: WidgetServer, tab: Tab
 ) -> None:
-    pause_the_clock(tab)
+    tab.pause_clock()
     tab.page.goto(live.url("/"))
     until(lambda: live.streams_open == 1, tab)
 
@@ -112,17 +87,17 @@ def test_a_refused_stream_falls_back_to_polling_and_comes_back(
     live.answer = track("Polled")
     until(shows(tab, "Polled"), tab)
     hits = len(live.hits)
-    advance(tab, 2 * POLL)  # two polls, the stream's retries on top: today's timing rules
+    tab.advance(2 * POLL)  # two polls, the stream's retries on top: today's timing rules
     assert len(live.hits) >= hits + 2
     assert live.streams_open == 0
 
     # Streams are welcome again: after its back-off the widget listens, and stops polling.
     live.stream_status = 200
-    advance_until(lambda: live.streams_open == 1, tab, seconds=STREAM_BACK_OFF)
+    tab.advance_until(lambda: live.streams_open == 1, seconds=STREAM_BACK_OFF)
     live.answer = track("Streamed Again")
     until(shows(tab, "Streamed Again"), tab, seconds=2)  # by the stream: the clock stands still
     hits = len(live.hits)
-    advance(tab, QUIET)
+    tab.advance(QUIET)
     assert len(live.hits) == hits
     assert [p for p in tab.problems if "503" not in p] == []
 
@@ -130,7 +105,7 @@ def test_a_refused_stream_falls_back_to_polling_and_comes_back(
 def test_a_dead_proxy_means_polling_with_back_off_then_the_stream_again(
     live: WidgetServer, tab: Tab
 ) -> None:
-    pause_the_clock(tab)
+    tab.pause_clock()
     tab.page.goto(live.url("/"))
     until(lambda: live.streams_open == 1, tab)
 
@@ -142,12 +117,13 @@ def test_a_dead_proxy_means_polling_with_back_off_then_the_stream_again(
     # Retries back off: 2-4 s, then 4-8 s more, then 8-16 s more, so exactly two in the next
     # 13 s, where polling every 2 s would have made six.
     hits = len(live.hits)
-    advance(tab, 13)
+    tab.advance(13)
     assert len(live.hits) == hits + 2
 
     live.answer = track("Back")
-    advance_until(shows(tab, "Back"), tab, seconds=16)  # the third retry
-    advance_until(lambda: live.streams_open == 1, tab, seconds=STREAM_BACK_OFF)
+    # The third retry comes 1-15 s later.
+    tab.advance_until(shows(tab, "Back"), seconds=16)
+    tab.advance_until(lambda: live.streams_open == 1, seconds=STREAM_BACK_OFF)
     assert [p for p in tab.problems if "503" not in p] == []
 
 
@@ -192,9 +168,9 @@ def test_a_hidden_tab_closes_the_stream_and_reopens_it(live: WidgetServer, tab: 
 
 def test_live_off_keeps_polling_only(live: WidgetServer, tab: Tab) -> None:
     live.attributes["live"] = "off"
-    pause_the_clock(tab)
+    tab.pause_clock()
     tab.page.goto(live.url("/"))
     tab.wait_for_state("playing")
     live.answer = track("Polled")
-    advance_until(shows(tab, "Polled"), tab, seconds=POLL)
+    tab.advance_until(shows(tab, "Polled"), seconds=POLL)
     assert live.streams_opened == 0
