@@ -62,13 +62,18 @@ PAGE = """<!doctype html>
 """
 
 
+# The longest an answer waits for its gate, so a test that fails before opening it still ends.
+GATE_LIMIT = 30.0
+
+
 @dataclass
 class Answer:
-    """What the JSON endpoint says next: a status, a JSON body, and a delay before it."""
+    """What the JSON endpoint says next: a status, a JSON body, and optionally a gate the test
+    opens (`gate.set()`) when the answer may go out."""
 
     status: int = 200
     body: Any = None
-    delay: float = 0.0
+    gate: threading.Event | None = None
 
 
 # --- the proxy's JSON shape (docs/json-api.md), for steering the widget ---------------------------
@@ -199,8 +204,8 @@ class WidgetServer:
     async def _now_playing(self, request: web.Request) -> web.Response:
         self.hits.append(time.monotonic())
         answer = self.answer
-        if answer.delay:
-            await asyncio.sleep(answer.delay)
+        if answer.gate:
+            await asyncio.to_thread(answer.gate.wait, GATE_LIMIT)
         if answer.status != 200:
             return web.json_response({"error": "unavailable"}, status=answer.status)
         return web.json_response(answer.body)
