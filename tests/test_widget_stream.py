@@ -6,13 +6,12 @@ connect and on every change. tests/test_widget_proxy.py runs the widget on the r
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 import pytest
 
 from tests.test_widget_timing import VISIBILITY
-from tests.widget_pages import Answer, Tab, WidgetServer, now_playing, track_item
+from tests.widget_pages import Answer, Tab, WidgetServer, now_playing, track_item, until
 
 pytestmark = pytest.mark.browser
 
@@ -40,15 +39,6 @@ def live(server: WidgetServer) -> WidgetServer:
     server.attributes = dict(LIVE)
     server.answer = Answer(body=now_playing(track_item("First", duration_ms=600000), progress_ms=0))
     return server
-
-
-def until(condition: Callable[[], bool], tab: Tab, seconds: float = 10) -> float:
-    """Wait (real time) until `condition` holds; returns the seconds it took."""
-    start = time.monotonic()
-    while not condition():
-        assert time.monotonic() - start < seconds, "timed out"
-        tab.page.wait_for_timeout(20)
-    return time.monotonic() - start
 
 
 def track(title: str) -> Answer:

@@ -339,6 +339,15 @@ class Tab:
         self.wait_for_state(state)
 
 
+def until(condition: Callable[[], bool], tab: Tab, seconds: float = 10) -> float:
+    """Wait (real time) until `condition` holds; returns the seconds it took."""
+    start = time.monotonic()
+    while not condition():
+        assert time.monotonic() - start < seconds, "timed out"
+        tab.page.wait_for_timeout(20)
+    return time.monotonic() - start
+
+
 def open_tab(browser: Browser, **context_options: Any) -> Tab:
     """A fresh context and page that fakes Spotify's image CDN and records every problem."""
     context = browser.new_context(**context_options)
