@@ -17,8 +17,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from proxy.spotify.store import StoredToken, read_store, write_store
 from tests.fakes.accounts import StrictAccounts
 from tests.fakes.net import free_port
@@ -249,7 +247,6 @@ def test_login_to_hands_the_new_grant_to_a_running_proxy(tmp_path: Path) -> None
         assert secret not in log
 
 
-@pytest.mark.slow
 def test_login_to_checks_the_proxy_before_the_browser_opens(tmp_path: Path) -> None:
     fake = StrictAccounts()
     with fake.running():

@@ -47,6 +47,7 @@ def environment(fake: StrictAccounts, store: Path) -> dict[str, str]:
     return clean_env({**fake.env(store), "SPOTIFY_PROXY_CACHE_TTL": "0.5"})
 
 
+@pytest.mark.slow(seconds=20)
 def test_four_proxies_and_doctor_share_a_store_without_spending_a_token_twice(
     tmp_path: Path,
 ) -> None:
@@ -154,6 +155,7 @@ KILLS = 6
 KILL_AFTER = (0.5, 1.0)  # seconds of visitors before the kill, drawn at random
 
 
+@pytest.mark.slow(seconds=13)
 def test_sigkill_during_refresh_and_write_leaves_a_readable_store(tmp_path: Path) -> None:
     fake = StrictAccounts(access_token_lifetime=0.5)
     shuffle = random.Random(9700)

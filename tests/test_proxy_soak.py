@@ -22,7 +22,7 @@ from tests.conftest import StartProxy
 from tests.fakes import payloads
 from tests.fakes.spotify import FakeSpotify, Reply
 
-pytestmark = pytest.mark.soak
+pytestmark = pytest.mark.soak(seconds=16)
 
 TTL = 0.5
 TIMEOUT = 0.5
