@@ -46,6 +46,30 @@ def get_json(url: str, timeout: float = 5.0) -> tuple[int, dict[str, Any]]:
 @contextmanager
 def proxy_process(env: dict[str, str], folder: Path, name: str = "proxy") -> Iterator[Proxy]:
     """`mkdocs-spotify proxy` on a free port, its log in `folder/name.log`; stopped at the end."""
+    with proxy_processes(env, folder, name) as (proxy,):
+        yield proxy
+
+
+@contextmanager
+def proxy_processes(env: dict[str, str], folder: Path, *names: str) -> Iterator[list[Proxy]]:
+    """One proxy per name, as `proxy_process` starts it, all started at once (each start is
+    mostly Python importing, which the processes do side by side) before waiting for any."""
+    proxies: list[Proxy] = []
+    try:
+        for name in names:
+            proxies.append(_start(env, folder, name))
+        for proxy in proxies:
+            _wait_until_up(proxy)
+        yield proxies
+    finally:
+        for proxy in proxies:
+            if proxy.process.poll() is None:
+                proxy.process.terminate()
+        for proxy in proxies:
+            _reap(proxy.process)
+
+
+def _start(env: dict[str, str], folder: Path, name: str) -> Proxy:
     port = free_port()
     log = folder / f"{name}.log"
     with log.open("ab") as sink:
@@ -56,26 +80,27 @@ def proxy_process(env: dict[str, str], folder: Path, name: str = "proxy") -> Ite
             stdout=sink,
             stderr=subprocess.STDOUT,
         )
-    proxy = Proxy(process, f"http://127.0.0.1:{port}", log)
+    return Proxy(process, f"http://127.0.0.1:{port}", log)
+
+
+def _wait_until_up(proxy: Proxy) -> None:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            proxy.get("/healthz")
+            return
+        except OSError:
+            if proxy.process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"the proxy did not start:\n{proxy.log_text()}") from None
+            time.sleep(0.05)
+
+
+def _reap(process: subprocess.Popen[bytes]) -> None:
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                proxy.get("/healthz")
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(f"the proxy did not start:\n{proxy.log_text()}") from None
-                time.sleep(0.05)
-        yield proxy
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(10)
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(10)
 
 
 def run_doctor(env: dict[str, str], folder: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -59,6 +59,16 @@ def doctor_env(fake: StrictAccounts, store: Path, url: str) -> dict[str, str]:
     return {**fake.env(store), "SPOTIFY_PROXY_REDIS_URL": url, "SPOTIFY_PROXY_REDIS_PREFIX": PREFIX}
 
 
+def run_doctors(envs: list[dict[str, str]], folder: Path) -> list[CliProcess]:
+    """One `doctor` run per environment, side by side (each is mostly Python starting)."""
+    runs = [CliProcess(["doctor"], env, folder) for env in envs]
+    for run in runs:
+        run.close_stdin()
+    for run in runs:
+        run.finish(30)
+    return runs
+
+
 def without_paths(text: str) -> str:
     # tmp_path holds the test's name, which may contain the words a test looks for.
     return re.sub(r"/\S+", "", text)
@@ -198,11 +208,11 @@ def test_an_unreachable_redis_or_a_refused_password_is_one_fail_line(tmp_path: P
         store = tmp_path / "token.json"
         write_store(store, grant(fake, fake.issue_grant()))  # never used instead of Redis
         port = free_port()
-        down = run_cli(["doctor"], doctor_env(fake, store, f"redis://127.0.0.1:{port}/0"), tmp_path)
+        down_url = f"redis://127.0.0.1:{port}/0"
         wrong_url = f"redis://:{PASSWORD}-wrong@127.0.0.1:{server.port}/0"
-        wrong = run_cli(["doctor"], doctor_env(fake, store, wrong_url), tmp_path)
         missing_url = f"redis://127.0.0.1:{server.port}/0"
-        missing = run_cli(["doctor"], doctor_env(fake, store, missing_url), tmp_path)
+        urls = (down_url, wrong_url, missing_url)
+        down, wrong, missing = run_doctors([doctor_env(fake, store, url) for url in urls], tmp_path)
     expected = {
         down: f"FAIL  Redis at redis://127.0.0.1:{port}/0 cannot be used (ConnectionError): "
         "start it, or fix SPOTIFY_PROXY_REDIS_URL (redis://host:port/0, rediss:// for TLS, "

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from tests.fakes.accounts import StrictAccounts
-from tests.grant_processes import Proxy, proxy_process
+from tests.grant_processes import Proxy, proxy_processes
 from tests.redis_server import RedisServer, redis_server
 from tests.test_redis_replicas import environment, owner_store
 
@@ -33,6 +33,9 @@ RECENT = "/v1/recently-played"
 # Where each list's calls land on the fake Spotify.
 SPOTIFY_PATHS = {TOP: "/v1/me/top/tracks", RECENT: "/v1/me/player/recently-played"}
 TTL = 0.5
+# The replicas are visited for at least MIN_WINDOW (6 TTLs) and until some answer of each list
+# was served by all three, for at most WINDOW.
+MIN_WINDOW = 3.0
 WINDOW = 6.0
 
 
@@ -72,12 +75,8 @@ def replicas(
         store, _ = owner_store(fake, tmp_path)
         env = environment(fake, store, server)
         env |= {"SPOTIFY_PROXY_TOP_TTL": str(list_ttl), "SPOTIFY_PROXY_RECENT_TTL": str(list_ttl)}
-        with contextlib.ExitStack() as stack:
-            yield (
-                fake,
-                server,
-                [stack.enter_context(proxy_process(env, tmp_path, "abc"[n])) for n in range(count)],
-            )
+        with proxy_processes(env, tmp_path, *"abc"[:count]) as proxies:
+            yield fake, server, proxies
 
 
 def test_three_replicas_share_one_spotify_call_per_list_and_ttl(tmp_path: Path) -> None:
@@ -94,10 +93,15 @@ def test_three_replicas_share_one_spotify_call_per_list_and_ttl(tmp_path: Path) 
         opened = time.monotonic()
         deadline = opened + WINDOW
 
+        def served_everywhere(path: str) -> bool:
+            return any(key[0] == path and len(by) == 3 for key, by in list(served_by.items()))
+
         def visitor(first: int) -> None:
             proxies = itertools.islice(itertools.cycle((a, b, c)), first, None)
             for proxy in proxies:
-                if time.monotonic() >= deadline:
+                now = time.monotonic()
+                seen = now >= opened + MIN_WINDOW and all(map(served_everywhere, (TOP, RECENT)))
+                if seen or now >= deadline:
                     return
                 for path in (TOP, RECENT):
                     status, etag, body = get_list(proxy, path)
