@@ -9,7 +9,7 @@ import textwrap
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,13 +51,19 @@ def proxy_process(env: dict[str, str], folder: Path, name: str = "proxy") -> Ite
 
 
 @contextmanager
-def proxy_processes(env: dict[str, str], folder: Path, *names: str) -> Iterator[list[Proxy]]:
+def proxy_processes(
+    env: dict[str, str],
+    folder: Path,
+    *names: str,
+    overrides: Mapping[str, Mapping[str, str]] | None = None,
+) -> Iterator[list[Proxy]]:
     """One proxy per name, as `proxy_process` starts it, all started at once (each start is
-    mostly Python importing, which the processes do side by side) before waiting for any."""
+    mostly Python importing, which the processes do side by side) before waiting for any.
+    `overrides` holds variables some of them get on top of `env`, by name."""
     proxies: list[Proxy] = []
     try:
         for name in names:
-            proxies.append(_start(env, folder, name))
+            proxies.append(_start({**env, **(overrides or {}).get(name, {})}, folder, name))
         for proxy in proxies:
             _wait_until_up(proxy)
         yield proxies

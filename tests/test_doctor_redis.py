@@ -266,10 +266,11 @@ def test_doctor_beside_a_replica_that_keeps_refreshing_never_spends_a_token_twic
             try:
                 runs: list[CliProcess] = []
                 opened = time.monotonic()
-                # Each doctor run refreshes once; the replica's refreshes are the others.
+                # Each doctor run refreshes once; the replica's refreshes are the others. Two
+                # runs at a time: their refreshes meet each other's at the lease too.
                 while len(runs) < DOCTOR_RUNS or fake.refreshes - len(runs) < REPLICA_REFRESHES:
                     assert time.monotonic() - opened < 60, (len(runs), fake.refreshes)
-                    runs.append(run_cli(["doctor"], env, tmp_path))
+                    runs += run_doctors([env, env], tmp_path)
             finally:
                 stop.set()
                 thread.join(10)

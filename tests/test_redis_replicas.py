@@ -27,7 +27,7 @@ from tests.fakes import payloads
 from tests.fakes.accounts import StrictAccounts
 from tests.fakes.spotify import Reply
 from tests.fakes.sse import EventReader
-from tests.grant_processes import Proxy, get_json, proxy_process, proxy_processes
+from tests.grant_processes import Proxy, get_json, proxy_processes
 from tests.processes import clean_env
 from tests.redis_server import RedisServer, redis_server
 
@@ -181,18 +181,17 @@ def test_sigkill_of_the_replica_holding_the_refresh_lease_lets_another_take_over
         store, first = owner_store(fake, tmp_path)
         timeout = {"SPOTIFY_PROXY_UPSTREAM_TIMEOUT": str(DOOMED_TIMEOUT)}
         env = {**environment(fake, store, server), **timeout}
-        with proxy_process(env, tmp_path, "b") as b:
+        doomed = {"a": {"SPOTIFY_ACCOUNTS_URL": hole.url}}
+        with proxy_processes(env, tmp_path, "b", "a", overrides=doomed) as (b, a):
             assert b.get("/readyz")[0] == 200
-            doomed_env = {**env, "SPOTIFY_ACCOUNTS_URL": hole.url}
-            with proxy_process(doomed_env, tmp_path, "a") as a:
-                threading.Thread(target=_ignore_errors, args=(a, "/readyz"), daemon=True).start()
-                assert hole.connected.wait(10), "the doomed replica never asked for a token"
-                a.process.kill()  # first: its request would give up (and the lease) after a while
-                a.process.wait(10)
-                with server.client() as client:
-                    assert client.get("test:lease:refresh") is not None  # it held the lease
-                    left = client.pttl("test:lease:refresh") / 1000
-                killed = time.monotonic()
+            threading.Thread(target=_ignore_errors, args=(a, "/readyz"), daemon=True).start()
+            assert hole.connected.wait(10), "the doomed replica never asked for a token"
+            a.process.kill()  # first: its request would give up (and the lease) after a while
+            a.process.wait(10)
+            with server.client() as client:
+                assert client.get("test:lease:refresh") is not None  # it held the lease
+                left = client.pttl("test:lease:refresh") / 1000
+            killed = time.monotonic()
             calls_at_kill = fake.token_calls
             first_call_after = None
             while time.monotonic() - killed < left + 5:
