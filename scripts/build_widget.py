@@ -18,7 +18,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ROOT / "widget"
 ASSETS = ROOT / "mkdocs_spotify" / "assets"
-NAMES = ("spotify-now-playing.js", "spotify-now-playing.css")
+NAMES = (
+    "spotify-now-playing.js",
+    "spotify-now-playing.css",
+    "spotify-lists.js",
+    "spotify-lists.css",
+)
 ESBUILD = "esbuild@0.28.2"
 # Enough of the digest to notice an edit; every byte of the banner counts against the budget.
 DIGEST_CHARS = 12

@@ -15,19 +15,28 @@ from playwright.sync_api import Browser
 from proxy.clock import Clock, ManualClock
 from proxy.settings import Settings
 from proxy.web.app import create_app
-from tests.fakes.browser import chromium
+from tests.fakes.browser import SharedChromium
 from tests.fakes.spotify import FakeSpotify
+from tests.scheduling import spread
 from tests.widget_pages import Tab, WidgetServer, open_tab
 
 ProxyClient = TestClient[web.Request, web.Application]
 StartProxy = Callable[..., Awaitable[ProxyClient]]
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """Real Chromium, one per test module (its sync API stays out of the async tests)."""
-    with chromium() as launched:
-        yield launched
+CHROMIUM = pytest.StashKey[SharedChromium]()
+
+
+@pytest.fixture(scope="session")
+def chromium_launcher(pytestconfig: pytest.Config) -> SharedChromium:
+    """The test process's one Chromium (see SharedChromium): module fixtures ask it directly."""
+    return pytestconfig.stash[CHROMIUM]
+
+
+@pytest.fixture
+def browser(chromium_launcher: SharedChromium) -> Browser:
+    """Real Chromium, launched again if a test without it ran since (see SharedChromium)."""
+    return chromium_launcher.browser()
 
 
 @pytest.fixture
@@ -96,9 +105,41 @@ async def start_proxy() -> AsyncIterator[StartProxy]:
         await client.close()
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The slow tests (and the soak) first: on parallel workers (`make test`), a long test
-    handed out last would run alone at the end while the other workers wait."""
-    items.sort(
-        key=lambda item: not (item.get_closest_marker("slow") or item.get_closest_marker("soak"))
-    )
+def pytest_configure(config: pytest.Config) -> None:
+    config.stash[CHROMIUM] = SharedChromium()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    config.stash[CHROMIUM].stop()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Before a test that does not use Chromium (and its fixtures), stop it: the test may run an
+    event loop, which Playwright's sync API does not allow beside its own."""
+    if not uses_browser(item):
+        item.config.stash[CHROMIUM].stop()
+
+
+# What the `slow` marker stands for when it does not say (`@pytest.mark.slow(seconds=20)`).
+SLOW_SECONDS = 5.0
+SOAK_SECONDS = 30.0
+
+
+def seconds(item: pytest.Item) -> float:
+    """About how long a test runs: 0 for a quick one."""
+    for name, default in (("soak", SOAK_SECONDS), ("slow", SLOW_SECONDS)):
+        marker = item.get_closest_marker(name)
+        if marker is not None:
+            return float(marker.kwargs.get("seconds", default))
+    return 0.0
+
+
+def uses_browser(item: pytest.Item) -> bool:
+    return "chromium_launcher" in getattr(item, "fixturenames", ())
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Order the tests for the parallel workers of `make test` (see tests/scheduling.py)."""
+    workers = int(getattr(config, "workerinput", {}).get("workercount", 1))
+    items[:] = spread(items, workers, seconds, uses_browser)

@@ -9,19 +9,24 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from build import ProjectBuilder
+from build.env import DefaultIsolatedEnv
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
 def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sdist and the wheel, built as `python -m build --sdist --wheel` builds them: from the
+    source tree, in an isolated environment holding only the declared build requirements. One
+    environment for both (the command makes and fills one for each)."""
     out = tmp_path_factory.mktemp("dist")
-    subprocess.run(
-        [sys.executable, "-m", "build", "--sdist", "--wheel", "--outdir", str(out), str(ROOT)],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
+    with DefaultIsolatedEnv() as env:
+        builder = ProjectBuilder.from_isolated_env(env, ROOT)
+        env.install(builder.build_system_requires)
+        for distribution in ("sdist", "wheel"):
+            env.install(builder.get_requires_for_build(distribution))
+            builder.build(distribution, out)
     return out
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser
 
-from tests.fakes.browser import chromium
 from tests.sites import build_site
 
 
 @pytest.mark.browser
-def test_the_widget_moves_into_the_selected_element(tmp_path: Path) -> None:
+def test_the_widget_moves_into_the_selected_element(tmp_path: Path, browser: Browser) -> None:
     pages = {
         "index.md": '# Home\n\n<div id="now" markdown>Listening:</div>\n',
         "other.md": "# Other\n\nNo target here.\n",
@@ -19,8 +19,8 @@ def test_the_widget_moves_into_the_selected_element(tmp_path: Path) -> None:
     options = {"proxy_url": "http://127.0.0.1:9", "placement": "#now"}
     site = build_site(tmp_path, theme="mkdocs", pages=pages, spotify=options)
 
-    with chromium() as browser:
-        page = browser.new_page()
+    with browser.new_context() as context:
+        page = context.new_page()
         page.goto((site.site_dir / "index.html").as_uri())
         page.wait_for_selector("#now > spotify-now-playing", state="attached", timeout=10_000)
         assert page.locator("spotify-now-playing").count() == 1

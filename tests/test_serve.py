@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import Browser
 
 from tests.fakes import payloads
-from tests.fakes.browser import chromium
 from tests.fakes.net import free_port
 from tests.fakes.spotify import CLIENT_ID, FakeSpotify, Reply
 from tests.processes import clean_env, default_sigint
@@ -194,11 +194,13 @@ def test_serve_uses_the_owners_account_when_configured(tmp_path: Path) -> None:
 
 
 @pytest.mark.browser
-def test_the_served_page_shows_the_demo_widget_in_chromium(tmp_path: Path) -> None:
+def test_the_served_page_shows_the_demo_widget_in_chromium(
+    tmp_path: Path, browser: Browser
+) -> None:
     site = write_site(tmp_path / "site", theme="material", spotify={})
 
-    with mkdocs_serve(site, serve_env(tmp_path)) as serve, chromium() as browser:
-        page = browser.new_page()
+    with mkdocs_serve(site, serve_env(tmp_path)) as serve, browser.new_context() as context:
+        page = context.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.goto(serve.url + "about/")

@@ -11,7 +11,7 @@ from playwright.sync_api import Browser
 from proxy.settings import Settings
 from proxy.web.app import create_app
 from tests.fakes.spotify import FakeSpotify
-from tests.widget_pages import Tab, WidgetServer, open_tab, serving
+from tests.widget_pages import Tab, WidgetServer, open_tab, serving, until
 
 pytestmark = pytest.mark.browser
 
@@ -37,9 +37,9 @@ def test_a_footer_hidden_later_stops_its_stream_and_fetches(server: WidgetServer
     server.attributes.pop("live")
     tab.page.goto(server.url("/"))
     tab.wait_for_state("playing")
+    until(lambda: server.streams_open == 1, tab)
     tab.page.evaluate("document.querySelector('footer').style.display = 'none'")
-    tab.page.wait_for_timeout(300)
-    assert server.streams_open == 0
+    until(lambda: server.streams_open == 0, tab)
     tab.page.evaluate("document.querySelector('footer').style.display = ''")
     tab.page.wait_for_timeout(500)
     assert len(server.hits) == 2
@@ -69,13 +69,21 @@ def test_a_refused_origin_gets_one_console_warning_naming_the_fix(
         with serving(create_app(settings)) as proxy:
             server.attributes = {"proxy-url": proxy, "min-interval": "2", "live": "off"}
             tab = open_tab(browser)
-            tab.page.clock.install()
+            tab.pause_clock()
             tab.page.goto(server.url("/"))
-            tab.page.wait_for_timeout(1000)
-            tab.page.clock.run_for(30_000)  # a few retries: still one warning
-            tab.page.wait_for_timeout(500)
-            warnings = [p for p in tab.problems if p.startswith("console warning")]
-            assert warnings == [
+
+            def warnings() -> list[str]:
+                return [p for p in tab.problems if p.startswith("console warning")]
+
+            until(lambda: warnings() != [], tab)
+            # A few refused retries (2-4 s, then 4-8 s and 8-16 s later), each failing as the
+            # first did: still one warning. Steps, not one jump: a jump would also fire each
+            # retry's 10 s timeout, and an aborted fetch is no refusal.
+            failures = tab.finished
+            tab.advance(30)
+            assert tab.finished >= failures + 3
+            tab.page.wait_for_timeout(500)  # time for any further warning to show
+            assert warnings() == [
                 f"console warning: spotify-now-playing: add {server.origin} to "
                 f"SPOTIFY_PROXY_ALLOWED_ORIGINS of {proxy}/v1/now-playing"
             ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from playwright.sync_api import Browser
 
@@ -53,14 +55,16 @@ def test_a_strict_csp_page_renders_the_widget_without_violations(browser: Browse
 
 def test_no_layout_shift_when_data_arrives_late(browser: Browser) -> None:
     with WidgetServer().running() as server:
-        # Late enough that the page is measured first, even on a busy machine.
-        server.answer = Answer(body=now_playing(track_item()), delay=2.5)
+        # Held until the page is measured, however busy the machine.
+        data = threading.Event()
+        server.answer = Answer(body=now_playing(track_item()), gate=data)
         tab = open_observed(browser)
         tab.page.goto(server.url("/"))
         below = tab.page.locator("#below")
         widget = tab.page.locator("spotify-now-playing")
         before = (widget.bounding_box(), below.bounding_box())
         assert widget.get_attribute("data-state") is None  # measured before the data came
+        data.set()
         tab.wait_for_state("playing")
         tab.page.wait_for_timeout(100)
         assert (widget.bounding_box(), below.bounding_box()) == before

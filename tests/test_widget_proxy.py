@@ -41,6 +41,10 @@ def owner_settings(fake: FakeSpotify, page_server: WidgetServer, store: Path) ->
     )
 
 
+# A playing track is polled every 2 s (the proxy's cache_ttl is shorter): half of max-interval.
+POLL = 2
+
+
 def point_at(page_server: WidgetServer, proxy_url: str) -> None:
     page_server.attributes = {
         "proxy-url": proxy_url,
@@ -54,7 +58,9 @@ def test_a_spotify_track_renders_through_the_proxy(
     fake: FakeSpotify, page_server: WidgetServer, tab: Tab, tmp_path: Path
 ) -> None:
     fake.player = Reply(200, payloads.currently_playing(payloads.track("Karma Police")))
-    with serving(create_app(owner_settings(fake, page_server, tmp_path / "t.json"))) as proxy:
+    settings = owner_settings(fake, page_server, tmp_path / "t.json")
+    tab.pause_clock()
+    with serving(create_app(settings)) as proxy:
         point_at(page_server, proxy)
         tab.page.goto(page_server.url("/"))
         tab.wait_for_state("playing")
@@ -72,10 +78,12 @@ def test_a_spotify_track_renders_through_the_proxy(
         fake.player = Reply(
             200, payloads.currently_playing(payloads.track("Lucky", track_id="1" * 22))
         )
-        widget.locator(".snp-title", has_text="Lucky").wait_for(timeout=5000)
+        time.sleep(settings.cache_ttl)  # the proxy's cached answer (real time) expires
+        title = widget.locator(".snp-title")
+        tab.advance_until(lambda: title.inner_text() == "Lucky", seconds=POLL)
         assert "Lucky" in widget.locator("[aria-live=polite]").inner_text()
     # The proxy is gone (connection refused): the last state stays, marked, without page errors.
-    tab.wait_for_state("offline")
+    tab.advance_until(lambda: widget.get_attribute("data-state") == "offline", seconds=POLL)
     assert widget.locator(".snp-title").inner_text() == "Lucky"
     assert widget.locator(".snp-label").inner_text() == "Spotify status unavailable"
     assert [p for p in tab.problems if "Failed to load resource" not in p] == []

@@ -6,17 +6,25 @@ connect and on every change. tests/test_widget_proxy.py runs the widget on the r
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 import pytest
 
 from tests.test_widget_timing import VISIBILITY
-from tests.widget_pages import Answer, Tab, WidgetServer, now_playing, track_item
+from tests.widget_pages import Answer, Tab, WidgetServer, now_playing, track_item, until
 
 pytestmark = pytest.mark.browser
 
 LIVE = {"proxy-url": "/api", "min-interval": "2", "max-interval": "4"}
+# Without the stream a playing track is fetched every 2 s: half of max-interval, not below
+# min-interval.
+POLL = 2
+# The stream is tried again on the first poll after its back-off, 2-4 s after its first failure,
+# 4-8 s after its second (at most two fit in the tests' polling phases): within 8 s + POLL.
+STREAM_BACK_OFF = 20
+# Page seconds with the stream open in which not one fetch may come: five polls' worth, and well
+# below the 45 s of silence after which the widget checks a stream with a fetch.
+QUIET = 10
 
 
 @pytest.fixture
@@ -31,15 +39,6 @@ def live(server: WidgetServer) -> WidgetServer:
     server.attributes = dict(LIVE)
     server.answer = Answer(body=now_playing(track_item("First", duration_ms=600000), progress_ms=0))
     return server
-
-
-def until(condition: Callable[[], bool], tab: Tab, seconds: float = 10) -> float:
-    """Wait (real time) until `condition` holds; returns the seconds it took."""
-    start = time.monotonic()
-    while not condition():
-        assert time.monotonic() - start < seconds, "timed out"
-        tab.page.wait_for_timeout(20)
-    return time.monotonic() - start
 
 
 def track(title: str) -> Answer:
@@ -65,10 +64,10 @@ def test_after_the_first_fetch_changes_arrive_by_the_stream(live: WidgetServer, 
     assert tab.problems == []
 
 
-@pytest.mark.slow
 def test_a_refused_stream_falls_back_to_polling_and_comes_back(
     live: WidgetServer, tab: Tab
 ) -> None:
+    tab.pause_clock()
     tab.page.goto(live.url("/"))
     until(lambda: live.streams_open == 1, tab)
 
@@ -78,24 +77,25 @@ def test_a_refused_stream_falls_back_to_polling_and_comes_back(
     live.answer = track("Polled")
     until(shows(tab, "Polled"), tab)
     hits = len(live.hits)
-    until(lambda: len(live.hits) >= hits + 2, tab)  # every 2 s: today's timing rules
+    tab.advance(2 * POLL)  # two polls, the stream's retries on top: today's timing rules
+    assert len(live.hits) >= hits + 2
     assert live.streams_open == 0
 
     # Streams are welcome again: after its back-off the widget listens, and stops polling.
     live.stream_status = 200
-    until(lambda: live.streams_open == 1, tab, seconds=15)
+    tab.advance_until(lambda: live.streams_open == 1, seconds=STREAM_BACK_OFF)
     live.answer = track("Streamed Again")
-    until(shows(tab, "Streamed Again"), tab, seconds=2)
+    until(shows(tab, "Streamed Again"), tab, seconds=2)  # by the stream: the clock stands still
     hits = len(live.hits)
-    tab.page.wait_for_timeout(3000)
+    tab.advance(QUIET)
     assert len(live.hits) == hits
     assert [p for p in tab.problems if "503" not in p] == []
 
 
-@pytest.mark.slow
 def test_a_dead_proxy_means_polling_with_back_off_then_the_stream_again(
     live: WidgetServer, tab: Tab
 ) -> None:
+    tab.pause_clock()
     tab.page.goto(live.url("/"))
     until(lambda: live.streams_open == 1, tab)
 
@@ -104,9 +104,16 @@ def test_a_dead_proxy_means_polling_with_back_off_then_the_stream_again(
     tab.wait_for_state("offline")
     assert live.streams_open == 0
 
+    # Retries back off: 2-4 s, then 4-8 s more, then 8-16 s more, so exactly two in the next
+    # 13 s, where polling every 2 s would have made six.
+    hits = len(live.hits)
+    tab.advance(13)
+    assert len(live.hits) == hits + 2
+
     live.answer = track("Back")
-    until(shows(tab, "Back"), tab, seconds=15)
-    until(lambda: live.streams_open == 1, tab, seconds=15)
+    # The third retry comes 1-15 s later.
+    tab.advance_until(shows(tab, "Back"), seconds=16)
+    tab.advance_until(lambda: live.streams_open == 1, seconds=STREAM_BACK_OFF)
     assert [p for p in tab.problems if "503" not in p] == []
 
 
@@ -151,8 +158,9 @@ def test_a_hidden_tab_closes_the_stream_and_reopens_it(live: WidgetServer, tab: 
 
 def test_live_off_keeps_polling_only(live: WidgetServer, tab: Tab) -> None:
     live.attributes["live"] = "off"
+    tab.pause_clock()
     tab.page.goto(live.url("/"))
     tab.wait_for_state("playing")
     live.answer = track("Polled")
-    until(shows(tab, "Polled"), tab)
+    tab.advance_until(shows(tab, "Polled"), seconds=POLL)
     assert live.streams_opened == 0

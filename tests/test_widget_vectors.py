@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser
 
+from tests.fakes.browser import SharedChromium
 from tests.test_vectors import LONG, VECTORS
 from tests.widget_pages import Tab, WidgetServer, open_tab
 
@@ -61,9 +61,9 @@ RUN = """async ({ vectors, long, someProxy }) => {
 
 
 @pytest.fixture(scope="module")
-def results(browser: Browser) -> Iterator[dict[str, Any]]:
+def results(chromium_launcher: SharedChromium) -> Iterator[dict[str, Any]]:
     with WidgetServer().running() as server:
-        tab: Tab = open_tab(browser)
+        tab: Tab = open_tab(chromium_launcher.browser())
         tab.page.goto(server.url("/"))
         found = tab.page.evaluate(RUN, {"vectors": VECTORS, "long": LONG, "someProxy": SOME_PROXY})
         assert tab.problems == []

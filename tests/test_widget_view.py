@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser
 
+from tests.fakes.browser import SharedChromium
 from tests.widget_pages import WidgetServer, now_playing, open_tab, track_item
 
 pytestmark = pytest.mark.browser
@@ -162,9 +162,9 @@ RUN = """async ({ cases, now }) => {
 
 
 @pytest.fixture(scope="module")
-def results(browser: Browser) -> Iterator[list[Any]]:
+def results(chromium_launcher: SharedChromium) -> Iterator[list[Any]]:
     with WidgetServer().running() as server:
-        tab = open_tab(browser)
+        tab = open_tab(chromium_launcher.browser())
         tab.page.goto(server.url("/"))
         found = tab.page.evaluate(RUN, {"cases": CASES, "now": NOW})
         assert tab.problems == []

@@ -18,7 +18,7 @@ import html
 import json
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +29,8 @@ from playwright.sync_api import Browser, Page
 
 ASSETS = Path(__file__).resolve().parent.parent / "mkdocs_spotify" / "assets"
 ASSET_NAMES = ("spotify-now-playing.js", "spotify-now-playing.css")
+# The page-clock step of `Tab.advance`, in milliseconds.
+CLOCK_STEP_MS = 1000
 # True once the widget has no request in flight, i.e. it has handled the last answer and timed
 # its next fetch (the one white-box peek in the timing tests: nothing visible says so on errors).
 IDLE_WIDGET = "!document.querySelector('spotify-now-playing')._request"
@@ -60,13 +62,18 @@ PAGE = """<!doctype html>
 """
 
 
+# The longest an answer waits for its gate, so a test that fails before opening it still ends.
+GATE_LIMIT = 30.0
+
+
 @dataclass
 class Answer:
-    """What the JSON endpoint says next: a status, a JSON body, and a delay before it."""
+    """What the JSON endpoint says next: a status, a JSON body, and optionally a gate the test
+    opens (`gate.set()`) when the answer may go out."""
 
     status: int = 200
     body: Any = None
-    delay: float = 0.0
+    gate: threading.Event | None = None
 
 
 # --- the proxy's JSON shape (docs/json-api.md), for steering the widget ---------------------------
@@ -197,8 +204,8 @@ class WidgetServer:
     async def _now_playing(self, request: web.Request) -> web.Response:
         self.hits.append(time.monotonic())
         answer = self.answer
-        if answer.delay:
-            await asyncio.sleep(answer.delay)
+        if answer.gate:
+            await asyncio.to_thread(answer.gate.wait, GATE_LIMIT)
         if answer.status != 200:
             return web.json_response({"error": "unavailable"}, status=answer.status)
         return web.json_response(answer.body)
@@ -294,6 +301,27 @@ class Tab:
     def wait_for_state(self, state: str, timeout: float = 5000) -> None:
         self.page.wait_for_selector(f'spotify-now-playing[data-state="{state}"]', timeout=timeout)
 
+    def pause_clock(self) -> None:
+        """Install the page clock, paused: only the test moves the widget's timers (its polls
+        and back-offs), while the network, a stream included, runs in real time."""
+        self.page.clock.install()
+        self.page.clock.pause_at(time.time() * 1000)
+
+    def advance(self, seconds: float) -> None:
+        """Move a paused page clock on in 1 s steps, each fetch a step starts answered before
+        the next step (1 s is shorter than any poll, and than the 10 s fetch timeout)."""
+        for _ in range(round(seconds * 1000 / CLOCK_STEP_MS)):
+            self.page.clock.run_for(CLOCK_STEP_MS)
+            self.page.wait_for_function(IDLE_WIDGET, timeout=10_000)
+
+    def advance_until(self, condition: Callable[[], bool], seconds: float) -> None:
+        """Move a paused page clock on until `condition` holds, within `seconds` of page time."""
+        passed = 0.0
+        while not condition():
+            assert passed < seconds, f"not within {seconds} s of page time"
+            self.advance(CLOCK_STEP_MS / 1000)
+            passed += CLOCK_STEP_MS / 1000
+
     def run_until_state(self, state: str, seconds: int) -> None:
         """Advance an installed page clock in 5 s steps, letting real requests land in between.
 
@@ -309,6 +337,15 @@ class Tab:
             # machine a fixed pause let two steps, the 10 s timeout, pass while it was in flight).
             self.page.wait_for_function(IDLE_WIDGET, timeout=10_000)
         self.wait_for_state(state)
+
+
+def until(condition: Callable[[], bool], tab: Tab, seconds: float = 10) -> float:
+    """Wait (real time) until `condition` holds; returns the seconds it took."""
+    start = time.monotonic()
+    while not condition():
+        assert time.monotonic() - start < seconds, "timed out"
+        tab.page.wait_for_timeout(20)
+    return time.monotonic() - start
 
 
 def open_tab(browser: Browser, **context_options: Any) -> Tab:

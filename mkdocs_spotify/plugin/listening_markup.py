@@ -3,7 +3,7 @@
 Authors write `<spotify-top-tracks range="short_term" limit="10"></spotify-top-tracks>` (or
 `spotify-recently-played`, `spotify-top-artists`) on its own line. Python-Markdown wraps such an
 unknown tag in `<p>`, where a `<div>` or `<ol>` inside it would break out of the paragraph, so
-the `<p>` goes. The snapshot uses the same classes as `assets/spotify-lists.js`, which replaces
+the `<p>` goes. The snapshot uses the same classes as `widget/spotify-lists.js`, which replaces
 it with a live list in the browser. Everything from the proxy is checked again here (links and
 images on Spotify's hosts only) and every text is escaped.
 """
