@@ -132,6 +132,7 @@ def test_an_older_store_file_is_not_what_doctor_describes_or_spends(tmp_path: Pa
     assert store.read_bytes() == before
 
 
+@pytest.mark.slow(seconds=6)
 def test_doctor_lets_running_replicas_write_back_before_spending_a_seeded_token(
     tmp_path: Path,
 ) -> None:
@@ -174,6 +175,7 @@ def test_doctor_lets_running_replicas_write_back_before_spending_a_seeded_token(
     assert saved == live
 
 
+@pytest.mark.slow(seconds=7)
 def test_an_empty_redis_is_seeded_from_the_store_file_as_the_proxy_would(tmp_path: Path) -> None:
     fake = StrictAccounts()
     with fake.running(), redis_server(tmp_path / "redis") as server:
@@ -234,7 +236,7 @@ def test_an_unreachable_redis_or_a_refused_password_is_one_fail_line(tmp_path: P
     assert fake.token_calls == 0
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=7)
 def test_doctor_beside_a_replica_that_keeps_refreshing_never_spends_a_token_twice(
     tmp_path: Path,
 ) -> None:

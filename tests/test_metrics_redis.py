@@ -29,8 +29,6 @@ from tests.grant_processes import Proxy, proxy_process
 from tests.redis_server import RedisServer, redis_server
 from tests.test_redis_replicas import environment, owner_store
 
-pytestmark = pytest.mark.slow
-
 PASSWORD = "redis-password-never-scraped"
 # Seconds Redis may stay down before both parts counted an error: the grant store looks every
 # 2 s (tokens.STORE_CHECK_INTERVAL), the answers fail at their first read after one TTL.
@@ -74,6 +72,7 @@ def visit(proxy: Proxy, seen: Counter[str]) -> str:
     return freshness
 
 
+@pytest.mark.slow(seconds=6)
 def test_redis_errors_rise_while_redis_is_down_and_stop_when_it_is_back(tmp_path: Path) -> None:
     fake = StrictAccounts(access_token_lifetime=3600)
     metrics_port = free_port()

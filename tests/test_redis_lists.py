@@ -26,8 +26,6 @@ from tests.grant_processes import Proxy, proxy_processes
 from tests.redis_server import RedisServer, redis_server
 from tests.test_redis_replicas import environment, owner_store
 
-pytestmark = pytest.mark.slow
-
 TOP = "/v1/top/tracks?range=short_term"
 RECENT = "/v1/recently-played"
 # Where each list's calls land on the fake Spotify.
@@ -83,6 +81,7 @@ def replicas(
             yield fake, server, proxies
 
 
+@pytest.mark.slow(seconds=6)
 def test_three_replicas_share_one_spotify_call_per_list_and_ttl(tmp_path: Path) -> None:
     # (path, fetched_at) -> replicas that served it, and the ETags they served it with.
     served_by: dict[tuple[str, int], set[str]] = defaultdict(set)
@@ -180,6 +179,7 @@ def test_a_replica_that_never_asked_answers_from_redis_without_calling_spotify(
     assert "Traceback" not in logs
 
 
+@pytest.mark.slow(seconds=6)
 def test_lists_stay_stale_while_redis_is_down_and_live_again_when_it_returns(
     tmp_path: Path,
 ) -> None:

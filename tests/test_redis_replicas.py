@@ -31,8 +31,6 @@ from tests.grant_processes import Proxy, get_json, proxy_processes
 from tests.processes import clean_env
 from tests.redis_server import RedisServer, redis_server
 
-pytestmark = pytest.mark.slow
-
 TTL = 0.5
 # The soak runs until the replicas made REFRESHES refreshes (at least MIN_SOAK_SECONDS, at
 # most SOAK_SECONDS): a count of refreshes, not a time, is what the test is about, and a busy
@@ -66,6 +64,7 @@ def environment(fake: StrictAccounts, store: Path, server: RedisServer) -> dict[
     )
 
 
+@pytest.mark.slow(seconds=8)
 def test_three_replicas_make_one_spotify_call_per_ttl_and_never_spend_a_token_twice(
     tmp_path: Path,
 ) -> None:
@@ -167,6 +166,7 @@ class BlackHole:
         self.server.close()
 
 
+@pytest.mark.slow(seconds=5)
 def test_sigkill_of_the_replica_holding_the_refresh_lease_lets_another_take_over(
     tmp_path: Path,
 ) -> None:
@@ -231,6 +231,7 @@ OUTAGE_SECONDS = 2.0
 SETTLED_SECONDS = 2.0
 
 
+@pytest.mark.slow(seconds=13)
 def test_redis_restarted_empty_keeps_answers_flowing_and_gets_the_grant_back(
     tmp_path: Path,
 ) -> None:
