@@ -9,8 +9,8 @@ import textwrap
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,24 +51,31 @@ def proxy_process(env: dict[str, str], folder: Path, name: str = "proxy") -> Ite
 
 
 @contextmanager
-def proxy_processes(env: dict[str, str], folder: Path, *names: str) -> Iterator[tuple[Proxy, ...]]:
-    """One proxy per name, as `proxy_process`, all started before waiting for any (each spends
-    most of its start-up importing Python modules, which they then do side by side), and all
-    told to stop before waiting for any."""
-    with ExitStack() as stack:
-        proxies = tuple(stack.enter_context(_started(env, folder, name)) for name in names)
-        try:
-            for proxy in proxies:
-                _wait_until_up(proxy)
-            yield proxies
-        finally:
-            for proxy in proxies:
-                if proxy.process.poll() is None:
-                    proxy.process.terminate()
+def proxy_processes(
+    env: dict[str, str],
+    folder: Path,
+    *names: str,
+    overrides: Mapping[str, Mapping[str, str]] | None = None,
+) -> Iterator[list[Proxy]]:
+    """One proxy per name, as `proxy_process` starts it, all started at once (each start is
+    mostly Python importing, which the processes do side by side) before waiting for any.
+    `overrides` holds variables some of them get on top of `env`, by name."""
+    proxies: list[Proxy] = []
+    try:
+        for name in names:
+            proxies.append(_start({**env, **(overrides or {}).get(name, {})}, folder, name))
+        for proxy in proxies:
+            _wait_until_up(proxy)
+        yield proxies
+    finally:
+        for proxy in proxies:
+            if proxy.process.poll() is None:
+                proxy.process.terminate()
+        for proxy in proxies:
+            _reap(proxy.process)
 
 
-@contextmanager
-def _started(env: dict[str, str], folder: Path, name: str) -> Iterator[Proxy]:
+def _start(env: dict[str, str], folder: Path, name: str) -> Proxy:
     port = free_port()
     log = folder / f"{name}.log"
     with log.open("ab") as sink:
@@ -79,16 +86,7 @@ def _started(env: dict[str, str], folder: Path, name: str) -> Iterator[Proxy]:
             stdout=sink,
             stderr=subprocess.STDOUT,
         )
-    try:
-        yield Proxy(process, f"http://127.0.0.1:{port}", log)
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(10)
+    return Proxy(process, f"http://127.0.0.1:{port}", log)
 
 
 def _wait_until_up(proxy: Proxy) -> None:
@@ -101,6 +99,14 @@ def _wait_until_up(proxy: Proxy) -> None:
             if proxy.process.poll() is not None or time.monotonic() > deadline:
                 raise AssertionError(f"the proxy did not start:\n{proxy.log_text()}") from None
             time.sleep(0.05)
+
+
+def _reap(process: subprocess.Popen[bytes]) -> None:
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(10)
 
 
 def run_doctor(env: dict[str, str], folder: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -59,6 +59,16 @@ def doctor_env(fake: StrictAccounts, store: Path, url: str) -> dict[str, str]:
     return {**fake.env(store), "SPOTIFY_PROXY_REDIS_URL": url, "SPOTIFY_PROXY_REDIS_PREFIX": PREFIX}
 
 
+def run_doctors(envs: list[dict[str, str]], folder: Path) -> list[CliProcess]:
+    """One `doctor` run per environment, side by side (each is mostly Python starting)."""
+    runs = [CliProcess(["doctor"], env, folder) for env in envs]
+    for run in runs:
+        run.close_stdin()
+    for run in runs:
+        run.finish(30)
+    return runs
+
+
 def without_paths(text: str) -> str:
     # tmp_path holds the test's name, which may contain the words a test looks for.
     return re.sub(r"/\S+", "", text)
@@ -122,6 +132,7 @@ def test_an_older_store_file_is_not_what_doctor_describes_or_spends(tmp_path: Pa
     assert store.read_bytes() == before
 
 
+@pytest.mark.slow(seconds=6)
 def test_doctor_lets_running_replicas_write_back_before_spending_a_seeded_token(
     tmp_path: Path,
 ) -> None:
@@ -164,6 +175,7 @@ def test_doctor_lets_running_replicas_write_back_before_spending_a_seeded_token(
     assert saved == live
 
 
+@pytest.mark.slow(seconds=7)
 def test_an_empty_redis_is_seeded_from_the_store_file_as_the_proxy_would(tmp_path: Path) -> None:
     fake = StrictAccounts()
     with fake.running(), redis_server(tmp_path / "redis") as server:
@@ -198,11 +210,11 @@ def test_an_unreachable_redis_or_a_refused_password_is_one_fail_line(tmp_path: P
         store = tmp_path / "token.json"
         write_store(store, grant(fake, fake.issue_grant()))  # never used instead of Redis
         port = free_port()
-        down = run_cli(["doctor"], doctor_env(fake, store, f"redis://127.0.0.1:{port}/0"), tmp_path)
+        down_url = f"redis://127.0.0.1:{port}/0"
         wrong_url = f"redis://:{PASSWORD}-wrong@127.0.0.1:{server.port}/0"
-        wrong = run_cli(["doctor"], doctor_env(fake, store, wrong_url), tmp_path)
         missing_url = f"redis://127.0.0.1:{server.port}/0"
-        missing = run_cli(["doctor"], doctor_env(fake, store, missing_url), tmp_path)
+        urls = (down_url, wrong_url, missing_url)
+        down, wrong, missing = run_doctors([doctor_env(fake, store, url) for url in urls], tmp_path)
     expected = {
         down: f"FAIL  Redis at redis://127.0.0.1:{port}/0 cannot be used (ConnectionError): "
         "start it, or fix SPOTIFY_PROXY_REDIS_URL (redis://host:port/0, rediss:// for TLS, "
@@ -224,7 +236,7 @@ def test_an_unreachable_redis_or_a_refused_password_is_one_fail_line(tmp_path: P
     assert fake.token_calls == 0
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=7)
 def test_doctor_beside_a_replica_that_keeps_refreshing_never_spends_a_token_twice(
     tmp_path: Path,
 ) -> None:
@@ -256,10 +268,11 @@ def test_doctor_beside_a_replica_that_keeps_refreshing_never_spends_a_token_twic
             try:
                 runs: list[CliProcess] = []
                 opened = time.monotonic()
-                # Each doctor run refreshes once; the replica's refreshes are the others.
+                # Each doctor run refreshes once; the replica's refreshes are the others. Two
+                # runs at a time: their refreshes meet each other's at the lease too.
                 while len(runs) < DOCTOR_RUNS or fake.refreshes - len(runs) < REPLICA_REFRESHES:
                     assert time.monotonic() - opened < 60, (len(runs), fake.refreshes)
-                    runs.append(run_cli(["doctor"], env, tmp_path))
+                    runs += run_doctors([env, env], tmp_path)
             finally:
                 stop.set()
                 thread.join(10)

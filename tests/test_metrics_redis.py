@@ -26,12 +26,13 @@ from proxy.spotify.redis_store import REDIS_ERRORS, RedisGrantStore
 from tests.fakes.accounts import StrictAccounts
 from tests.fakes.net import free_port
 from tests.grant_processes import Proxy, proxy_process
-from tests.redis_server import redis_server
+from tests.redis_server import RedisServer, redis_server
 from tests.test_redis_replicas import environment, owner_store
 
-pytestmark = pytest.mark.slow
-
 PASSWORD = "redis-password-never-scraped"
+# Seconds Redis may stay down before both parts counted an error: the grant store looks every
+# 2 s (tokens.STORE_CHECK_INTERVAL), the answers fail at their first read after one TTL.
+OUTAGE_DEADLINE = 10.0
 
 
 def scrape(port: int) -> tuple[str, dict[tuple[str, str], float]]:
@@ -57,6 +58,13 @@ def answers(samples: dict[tuple[str, str], float], freshness: str) -> float:
     return samples.get(("mkdocs_spotify_answers_total", f"now-playing {freshness}"), 0.0)
 
 
+def grant_looks(server: RedisServer) -> int:
+    """The grant store's looks at Redis so far (each asks whether the grant EXISTS)."""
+    with server.client() as client:
+        stats = client.info("commandstats")
+    return int(stats.get("cmdstat_exists", {}).get("calls", 0))
+
+
 def visit(proxy: Proxy, seen: Counter[str]) -> str:
     status, body = proxy.get("/v1/now-playing")
     freshness = "503" if status == 503 else ("stale" if body["stale"] else "fresh")
@@ -64,6 +72,7 @@ def visit(proxy: Proxy, seen: Counter[str]) -> str:
     return freshness
 
 
+@pytest.mark.slow(seconds=6)
 def test_redis_errors_rise_while_redis_is_down_and_stop_when_it_is_back(tmp_path: Path) -> None:
     fake = StrictAccounts(access_token_lifetime=3600)
     metrics_port = free_port()
@@ -80,10 +89,13 @@ def test_redis_errors_rise_while_redis_is_down_and_stop_when_it_is_back(tmp_path
 
             server.stop()
             stopped = time.monotonic()
-            while time.monotonic() - stopped < 4.5:  # past two looks at the grant (every 2 s)
+            while True:  # until the grant store's look (every 2 s) and the answers have failed
                 visit(proxy, seen)
+                text_down, down = scrape(metrics_port)
+                if errors(down, "grant") and errors(down, "answers") and seen["stale"]:
+                    break
+                assert time.monotonic() - stopped < OUTAGE_DEADLINE, down
                 time.sleep(0.1)
-            text_down, down = scrape(metrics_port)
             seen_down = Counter(seen)
 
             server.start()  # empty: the grant is written back
@@ -94,8 +106,11 @@ def test_redis_errors_rise_while_redis_is_down_and_stop_when_it_is_back(tmp_path
             back_after = time.monotonic() - restarted
             _, back = scrape(metrics_port)
             calm = time.monotonic()
-            while time.monotonic() - calm < 2.5:  # one more look at the grant, answers fetched
+            looks, calls = grant_looks(server), fake.api_calls
+            # Until the grant store looked at Redis once more and the answers were fetched again.
+            while grant_looks(server) == looks or fake.api_calls == calls:
                 visit(proxy, seen)  # fresh, unless Spotify (not Redis) is slow on a busy machine
+                assert time.monotonic() - calm < OUTAGE_DEADLINE, proxy.log_text()
                 time.sleep(0.1)
             _, later = scrape(metrics_port)
             logs = proxy.log_text()

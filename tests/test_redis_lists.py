@@ -22,18 +22,23 @@ from typing import Any
 import pytest
 
 from tests.fakes.accounts import StrictAccounts
-from tests.grant_processes import Proxy, proxy_process
+from tests.grant_processes import Proxy, proxy_processes
 from tests.redis_server import RedisServer, redis_server
 from tests.test_redis_replicas import environment, owner_store
-
-pytestmark = pytest.mark.slow
 
 TOP = "/v1/top/tracks?range=short_term"
 RECENT = "/v1/recently-played"
 # Where each list's calls land on the fake Spotify.
 SPOTIFY_PATHS = {TOP: "/v1/me/top/tracks", RECENT: "/v1/me/player/recently-played"}
 TTL = 0.5
+# The replicas are visited for at least MIN_WINDOW (6 TTLs) and until some answer of each list
+# was served by all three, for at most WINDOW.
+MIN_WINDOW = 3.0
 WINDOW = 6.0
+# Stale lists are read this long after 2 s without visitors, so Redis is back before the
+# replicas' third attempt to reach it (after one TTL, two more, four more: 3.5 s after it went
+# away) instead of the fourth, 4 s later; the lists turn live again at that attempt.
+STALE_READS_SECONDS = 1.0
 
 
 def get_list(proxy: Proxy, path: str) -> tuple[int, str | None, dict[str, Any]]:
@@ -72,14 +77,11 @@ def replicas(
         store, _ = owner_store(fake, tmp_path)
         env = environment(fake, store, server)
         env |= {"SPOTIFY_PROXY_TOP_TTL": str(list_ttl), "SPOTIFY_PROXY_RECENT_TTL": str(list_ttl)}
-        with contextlib.ExitStack() as stack:
-            yield (
-                fake,
-                server,
-                [stack.enter_context(proxy_process(env, tmp_path, "abc"[n])) for n in range(count)],
-            )
+        with proxy_processes(env, tmp_path, *"abc"[:count]) as proxies:
+            yield fake, server, proxies
 
 
+@pytest.mark.slow(seconds=6)
 def test_three_replicas_share_one_spotify_call_per_list_and_ttl(tmp_path: Path) -> None:
     # (path, fetched_at) -> replicas that served it, and the ETags they served it with.
     served_by: dict[tuple[str, int], set[str]] = defaultdict(set)
@@ -94,10 +96,15 @@ def test_three_replicas_share_one_spotify_call_per_list_and_ttl(tmp_path: Path) 
         opened = time.monotonic()
         deadline = opened + WINDOW
 
+        def served_everywhere(path: str) -> bool:
+            return any(key[0] == path and len(by) == 3 for key, by in list(served_by.items()))
+
         def visitor(first: int) -> None:
             proxies = itertools.islice(itertools.cycle((a, b, c)), first, None)
             for proxy in proxies:
-                if time.monotonic() >= deadline:
+                now = time.monotonic()
+                seen = now >= opened + MIN_WINDOW and all(map(served_everywhere, (TOP, RECENT)))
+                if seen or now >= deadline:
                     return
                 for path in (TOP, RECENT):
                     status, etag, body = get_list(proxy, path)
@@ -172,6 +179,7 @@ def test_a_replica_that_never_asked_answers_from_redis_without_calling_spotify(
     assert "Traceback" not in logs
 
 
+@pytest.mark.slow(seconds=6)
 def test_lists_stay_stale_while_redis_is_down_and_live_again_when_it_returns(
     tmp_path: Path,
 ) -> None:
@@ -181,9 +189,13 @@ def test_lists_stay_stale_while_redis_is_down_and_live_again_when_it_returns(
                 assert get_list(proxy, path)[0] == 200
         server.stop()
         down_since = len(fake.requests)
-        time.sleep(TTL)  # an answer younger than one TTL is still fresh
+        # Nobody asks for 2 s: the replicas must not spin retrying Redis meanwhile. (Every
+        # answer is older than one TTL afterwards: one younger than that is still fresh.)
+        cpu_before = [cpu_seconds(p.process.pid) for p in (a, b)]
+        time.sleep(2)
+        idle_cpu = [cpu_seconds(p.process.pid) - t for p, t in zip((a, b), cpu_before, strict=True)]
         down: set[tuple[int, object]] = set()
-        until = time.monotonic() + 3
+        until = time.monotonic() + STALE_READS_SECONDS
         while time.monotonic() < until:
             for proxy in (a, b):
                 for path in (TOP, RECENT):
@@ -191,10 +203,6 @@ def test_lists_stay_stale_while_redis_is_down_and_live_again_when_it_returns(
                     down.add((status, body.get("stale")))
             time.sleep(0.05)
         calls_while_down = sum(list_calls(fake, path, down_since) for path in (TOP, RECENT))
-        # Nobody asks for 2 s: the replicas must not spin retrying Redis meanwhile.
-        cpu_before = [cpu_seconds(p.process.pid) for p in (a, b)]
-        time.sleep(2)
-        idle_cpu = [cpu_seconds(p.process.pid) - t for p, t in zip((a, b), cpu_before, strict=True)]
         server.start()  # empty: no persistence
         back = time.monotonic()
         while True:

@@ -58,13 +58,19 @@ return redis.call('INCR', KEYS[3])
 """
 # Offer this process's grant of generation ARGV[2]: written when Redis holds none, or an older
 # generation (restarted empty, or from an older snapshot). A write-back also holds the refresh
-# lease for ARGV[3] ms, so every replica offers what it holds before anyone spends a token.
+# lease for ARGV[3] ms, so every replica offers what it holds before anyone spends a token; a
+# lease this process holds (ARGV[4], mid-refresh) becomes that hold, and the answer is 2.
 OFFER = """
 local current = tonumber(redis.call('GET', KEYS[2]) or '-1')
 if redis.call('EXISTS', KEYS[1]) == 1 and current >= tonumber(ARGV[2]) then return 0 end
 redis.call('SET', KEYS[1], ARGV[1])
 redis.call('SET', KEYS[2], ARGV[2])
-if tonumber(ARGV[3]) > 0 then redis.call('SET', KEYS[3], 'write-back', 'NX', 'PX', ARGV[3]) end
+if tonumber(ARGV[3]) <= 0 then return 1 end
+if ARGV[4] ~= '' and redis.call('GET', KEYS[3]) == ARGV[4] then
+  redis.call('SET', KEYS[3], 'write-back', 'PX', ARGV[3])
+  return 2
+end
+redis.call('SET', KEYS[3], 'write-back', 'NX', 'PX', ARGV[3])
 return 1
 """
 # Longer than the interval at which every replica looks at the store (tokens.STORE_CHECK_INTERVAL,
@@ -111,6 +117,9 @@ class RedisGrantStore:
         self.sync = redis.Redis.from_url(url, **client_options(asynchronous=False))
         self.aio = redis.asyncio.Redis.from_url(url, **client_options(asynchronous=True))
         self._holding: str | None = None  # this process's lease value while it holds the lease
+        self._held_back: str | None = (
+            None  # a lease of this process turned into the write-back hold
+        )
         self._known: StoredToken | None = None  # the last grant read or written
         self._generation = -1  # the generation of `_known` (Redis' version counter)
         self._version: object = None
@@ -125,7 +134,7 @@ class RedisGrantStore:
             raise unreachable(self.url) from None
         if raw is None:
             self._offer()
-            return self._known
+            return self._unless_held_back(self._known)
         try:
             token = parse_store(raw if isinstance(raw, bytes) else raw.encode())
         except (ValueError, TypeError, KeyError, RecursionError):
@@ -134,8 +143,18 @@ class RedisGrantStore:
                 "`mkdocs-spotify login` to write a new one."
             ) from None
         if self._offer_if_older(generation):
-            return self._known
+            return self._unless_held_back(self._known)
         self._known, self._generation = token, _number(generation)
+        return self._unless_held_back(token)
+
+    def _unless_held_back(self, token: StoredToken | None) -> StoredToken | None:
+        """StoreBusy when this refresh wrote its grant back (here or in a look at the version):
+        another replica may hold a newer one, so nobody refreshes until the hold ends."""
+        if self._holding is not None and self._held_back == self._holding:
+            raise StoreBusy(
+                "Redis held no grant or an older one (restarted?): the replicas write back "
+                "theirs before the next refresh."
+            )
         return token
 
     def version(self) -> object:
@@ -215,7 +234,7 @@ class RedisGrantStore:
         replicas then offer a newer grant (Redis lost its data) before anyone spends this one."""
         body = json.dumps(token.to_json())
         keys = (self.grant_key, self.version_key, self.lease_key)
-        return bool(self.sync.eval(OFFER, 3, *keys, body, 0, int(hold * 1000)))
+        return bool(self.sync.eval(OFFER, 3, *keys, body, 0, int(hold * 1000), ""))
 
     async def put(self, token: StoredToken, patience: float = 30.0) -> None:
         """A login's new grant, written under the lease so no refresh in flight overwrites it.
@@ -277,11 +296,14 @@ class RedisGrantStore:
         body = json.dumps(known.to_json())
         keys = (self.grant_key, self.version_key, self.lease_key)
         hold = int(WRITE_BACK_HOLD * 1000)
+        holding = self._holding
         try:
-            done = self.sync.eval(OFFER, 3, *keys, body, self._generation, hold)
+            done = self.sync.eval(OFFER, 3, *keys, body, self._generation, hold, holding or "")
         except REDIS_ERRORS:
             self._failed()
             raise unreachable(self.url) from None
+        if done == 2:
+            self._held_back = holding
         if done:
             log.warning(
                 "Redis held no grant or an older one (restarted?): wrote back the one this "
