@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Sequence
 from dataclasses import replace
+
+import pytest
 
 from proxy.answers.cache import AnswerCache, CacheState, Fetch, Served, Step
 from proxy.answers.encoding import render_json
 from proxy.clock import ManualClock
 from proxy.settings import Settings
-from proxy.spotify.errors import UpstreamError
+from proxy.spotify.errors import StoreBusy, UpstreamError
 from proxy.web.app import CACHE
 from proxy.web.handlers import OVERDUE
 from tests.conftest import StartProxy
@@ -166,3 +169,21 @@ async def test_readyz_says_stale_while_a_call_is_overdue(
     assert (await during.json())["upstream_problem"] == OVERDUE
     assert after["upstream"] == "live"
     assert "upstream_problem" not in after
+
+
+async def test_a_failure_that_is_a_sentence_is_logged_with_one_period(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    clock = ManualClock()
+    busy = StoreBusy("Another proxy replica held the refresh lease in Redis for too long.")
+    fetch = scripted_fetch({"n": 1}, busy)
+    cache = AnswerCache(fetch, render_json, ttl=5, wait_timeout=1, clock=clock)
+    await cache.get()
+    clock.advance(6)
+    with caplog.at_level(logging.WARNING, logger="proxy.answers.cache"):
+        await cache.get()
+        await asyncio.sleep(0)
+    assert caplog.messages == [
+        "Another proxy replica held the refresh lease in Redis for too long; "
+        "serving the last answer as stale."
+    ]

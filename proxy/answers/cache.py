@@ -262,7 +262,8 @@ class AnswerCache(Generic[T]):
     def _fail(self, error: UpstreamError, *, quiet: bool = False) -> None:
         failure = self.state.failure
         if not quiet and (failure is None or str(failure) != str(error)):
-            log.warning("%s; %s.", error, self._fallback())
+            # Errors that are whole sentences end with a period: one period per line.
+            log.warning("%s; %s.", str(error).rstrip("."), self._fallback())
         self.state.failure = error
 
     def _fallback(self) -> str:
