@@ -187,3 +187,22 @@ async def test_a_failure_that_is_a_sentence_is_logged_with_one_period(
         "Another proxy replica held the refresh lease in Redis for too long; "
         "serving the last answer as stale."
     ]
+
+
+async def test_a_visitor_cancelled_just_as_the_call_lands_stays_cancelled() -> None:
+    """Python 3.11's wait_for returns the result when a cancellation meets a finished call
+    (https://github.com/python/cpython/issues/86296): a background loop such as the live
+    streams' driver then lost its cancellation and the app's shutdown waited for it forever."""
+
+    async def fetch() -> Value:
+        call = asyncio.current_task()
+        assert call is not None
+        # Runs once the call has landed, before the waiting visitor has been woken.
+        call.add_done_callback(lambda _: visitor.cancel())
+        return {"n": 1}
+
+    cache = AnswerCache(fetch, render_json, ttl=5, wait_timeout=1, clock=ManualClock())
+    visitor = asyncio.create_task(cache.get())
+    with pytest.raises(asyncio.CancelledError):
+        await visitor
+    assert cache.current() is not None  # the call itself landed and updated the cache

@@ -258,8 +258,10 @@ async def login(settings: Settings, options: LoginOptions, *, stdin_fd: int | No
         if stdin_fd is not None:
             read_pasted_lines(stdin_fd, pasted)
         try:
-            # shield: the timeout must not cancel the listener's future under it.
-            outcome = await asyncio.wait_for(asyncio.shield(listener.result), options.timeout)
+            # shield: the timeout must not cancel the listener's future under it (and
+            # asyncio.timeout keeps a Ctrl-C's cancellation, which 3.11's wait_for can lose).
+            async with asyncio.timeout(options.timeout):
+                outcome = await asyncio.shield(listener.result)
         except TimeoutError:
             complain(
                 f"No answer from Spotify within {seconds_text(options.timeout)}: run "

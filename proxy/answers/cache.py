@@ -211,8 +211,11 @@ class AnswerCache(Generic[T]):
             patience = min(STALE_PATIENCE, patience)
         try:
             # shield: a visitor who stops waiting (or goes away) must not cancel the call the
-            # others wait on; it lands later and updates the cache.
-            await asyncio.wait_for(asyncio.shield(self._in_flight), patience)
+            # others wait on; it lands later and updates the cache. asyncio.timeout, not
+            # wait_for: on Python 3.11 wait_for loses a cancellation that meets a finished call
+            # (https://github.com/python/cpython/issues/86296).
+            async with asyncio.timeout(patience):
+                await asyncio.shield(self._in_flight)
         except TimeoutError:
             if self._in_flight is not None and not self._overdue:
                 self._overdue = True

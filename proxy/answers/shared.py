@@ -182,7 +182,8 @@ class SharedAnswerCache(AnswerCache[T], Generic[T]):
             # First answer of this replica: the fetch in flight elsewhere lands through pub/sub.
             self._heard.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._heard.wait(), self.wait_timeout)
+                async with asyncio.timeout(self.wait_timeout):  # see cache.py on wait_for
+                    await self._heard.wait()
 
     def adopt(self, raw: bytes | str) -> bool:
         """Take in an answer another replica shared; True when it changed anything here."""
