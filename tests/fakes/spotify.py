@@ -21,6 +21,7 @@ import html
 import itertools
 import json
 import secrets
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -106,6 +107,7 @@ class FakeSpotify:
         # Counters and logs for assertions.
         self.token_calls = 0
         self.api_calls = 0
+        self.last_api_call_at = 0.0  # time.monotonic() when the last Web API call came in
         self.requests: list[tuple[str, str, str]] = []  # (method, path, query string)
         self.last_token_form: dict[str, str] = {}
 
@@ -359,6 +361,7 @@ class FakeSpotify:
 
     async def _serve(self, request: web.Request, reply: Reply) -> web.Response:
         self.api_calls += 1
+        self.last_api_call_at = time.monotonic()
         if not self._authorised(request):
             return _api_error(401, "The access token expired")
         if reply.delay:
