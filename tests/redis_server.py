@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import shutil
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import redis
 
+from proxy.answers.redis_link import RedisLink
+from proxy.answers.shared import SharedAnswerCache
+from proxy.answers.shared_feed import SharedFeed
 from tests.fakes.net import free_port
 
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
@@ -68,3 +74,17 @@ def redis_server(folder: Path, password: str | None = None) -> Iterator[RedisSer
         yield server
     finally:
         server.stop()
+
+
+@contextlib.asynccontextmanager
+async def feeding(link: RedisLink, caches: Sequence[SharedAnswerCache[Any]]) -> AsyncIterator[None]:
+    """A replica's pub/sub feed for `caches` while the block runs; then the feed is stopped and
+    the link closed."""
+    listening = asyncio.create_task(SharedFeed(link, caches).listen())
+    try:
+        yield
+    finally:
+        listening.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await listening
+        await link.close()

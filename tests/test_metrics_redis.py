@@ -18,7 +18,6 @@ from prometheus_client.parser import text_string_to_metric_families
 from proxy.answers.encoding import render_json
 from proxy.answers.redis_link import RedisLink
 from proxy.answers.shared import SharedAnswerCache
-from proxy.answers.shared_feed import SharedFeed
 from proxy.clock import Clock
 from proxy.settings import Settings
 from proxy.spotify.errors import SharedStateDown
@@ -26,7 +25,7 @@ from proxy.spotify.redis_store import REDIS_ERRORS, RedisGrantStore
 from tests.fakes.accounts import StrictAccounts
 from tests.fakes.net import free_port
 from tests.grant_processes import Proxy, proxy_process
-from tests.redis_server import RedisServer, redis_server
+from tests.redis_server import RedisServer, feeding, redis_server
 from tests.test_redis_replicas import environment, owner_store
 
 PASSWORD = "redis-password-never-scraped"
@@ -188,18 +187,12 @@ async def test_one_failed_subscription_counts_once_however_many_caches_it_stales
             for name in ("now-playing", "recently-played", "top-tracks:short_term")
         ]
         server.stop()
-        listening = asyncio.create_task(SharedFeed(link, caches).listen())
-        try:
+        async with feeding(link, caches):
             for _ in range(100):  # the first attempt fails at once; the next is 60 s away
                 if link.errors:
                     break
                 await asyncio.sleep(0.05)
             await asyncio.sleep(0.2)
-        finally:
-            listening.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await listening
-            await link.close()
     assert link.errors == 1
     assert all(isinstance(cache.failure, SharedStateDown) for cache in caches)
 

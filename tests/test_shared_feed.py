@@ -4,7 +4,6 @@ message is logged and skipped, and the next good answer still arrives (a real re
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 from pathlib import Path
 
@@ -13,11 +12,10 @@ import pytest
 from proxy.answers.encoding import render_json
 from proxy.answers.redis_link import RedisLink
 from proxy.answers.shared import SharedAnswerCache
-from proxy.answers.shared_feed import SharedFeed
 from proxy.clock import Clock
 from proxy.settings import Settings
 from proxy.spotify.redis_store import RedisGrantStore
-from tests.redis_server import redis_server
+from tests.redis_server import feeding, redis_server
 
 MALFORMED = [
     b"not json",
@@ -52,9 +50,8 @@ async def test_malformed_messages_are_skipped_and_the_feed_keeps_listening(
     with redis_server(tmp_path / "redis") as server:
         link = RedisLink(server.url, "test:")
         cache = idle_cache(link)
-        listening = asyncio.create_task(SharedFeed(link, [cache]).listen())
         good = {"origin": "another", "at": 10, "value": {"status": "idle"}, "failure": None}
-        try:
+        async with feeding(link, [cache]):
             for _ in range(100):  # until subscribed
                 if await link.client.pubsub_numsub(cache.channel) != [(cache.channel.encode(), 0)]:
                     break
@@ -65,11 +62,6 @@ async def test_malformed_messages_are_skipped_and_the_feed_keeps_listening(
                 if cache.served() is not None:
                     break
                 await asyncio.sleep(0.02)
-        finally:
-            listening.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await listening
-            await link.close()
     served = cache.served()
     assert served is not None
     assert served.value == {"status": "idle"}
@@ -85,14 +77,8 @@ async def test_a_quiet_channel_longer_than_the_socket_timeout_is_not_an_outage(
     with redis_server(tmp_path / "redis") as server:
         link = RedisLink(server.url, "test:")
         cache = idle_cache(link)
-        listening = asyncio.create_task(SharedFeed(link, [cache]).listen())
-        try:
+        async with feeding(link, [cache]):
             await asyncio.sleep(2.5)
-        finally:
-            listening.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await listening
-            await link.close()
     assert link.errors == 0
     assert link.problem is None
 
