@@ -65,8 +65,8 @@ types: $(STAMP)
 # Branch coverage of proxy/ and mkdocs_spotify/, the processes the tests start included; the
 # floor (fail_under in pyproject.toml) is the level reached, so a drop fails the run.
 # Three pytest workers on two cores: many tests wait on real processes, servers and Chromium,
-# but the run is mostly CPU-bound (four workers were about 5 s slower, each also collects the whole
-# suite). Each worker starts with its share of the slow tests and runs its browser tests last, on
+# but the run is mostly CPU-bound and each worker also collects the whole suite (four workers were
+# no faster). Each worker starts with its share of the slow tests and runs its browser tests last, on
 # one Chromium, and idle workers take queued tests from busy ones (worksteal); tests/scheduling.py
 # says how. `make unit TEST_WORKERS=0` runs the tests one at a time in one process.
 TEST_WORKERS ?= 3

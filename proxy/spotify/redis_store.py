@@ -117,9 +117,8 @@ class RedisGrantStore:
         self.sync = redis.Redis.from_url(url, **client_options(asynchronous=False))
         self.aio = redis.asyncio.Redis.from_url(url, **client_options(asynchronous=True))
         self._holding: str | None = None  # this process's lease value while it holds the lease
-        self._held_back: str | None = (
-            None  # a lease of this process turned into the write-back hold
-        )
+        # The lease value of this process's refresh that became the write-back hold.
+        self._held_back: str | None = None
         self._known: StoredToken | None = None  # the last grant read or written
         self._generation = -1  # the generation of `_known` (Redis' version counter)
         self._version: object = None
